@@ -1,0 +1,255 @@
+"""Settings from the environment and `.env`, checked per capability (SPEC §0 P2, §3).
+
+Nothing is required to start: serving, file import, reprocess and reports work with
+no IBKR settings at all. Fetching from the Flex Web Service needs the account, the
+token and the query id, and says which of them are missing when asked to fetch.
+Environment variables override values in `.env`.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flexledger.domain.errors import ConfigError
+
+DEFAULT_FLEX_BASE_URL = (
+    "https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService"
+)
+SQLITE_FILE_NAME = "flexledger.sqlite3"
+
+
+def default_data_dir() -> Path:
+    """Return the folder for the embedded SQLite database when none is configured.
+
+    Follows the XDG base-directory convention: ``$XDG_DATA_HOME/flexledger``, else
+    ``~/.local/share/flexledger``.
+    """
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "flexledger"
+
+
+class Capability(enum.StrEnum):
+    """Something the app can be asked to do; each needs its own settings."""
+
+    FETCH = "fetch"
+    SERVE = "serve"
+    IMPORT = "import"
+    REPORTS = "reports"
+
+
+@dataclass(frozen=True, slots=True)
+class MissingSetting:
+    """A setting a capability needs but does not have.
+
+    Attributes:
+        variable: the environment variable to set.
+        what_to_set: a sentence telling the user what value it takes.
+    """
+
+    variable: str
+    what_to_set: str
+
+
+_FETCH_REQUIREMENTS: tuple[tuple[str, MissingSetting], ...] = (
+    (
+        "account_id",
+        MissingSetting(
+            "ACCOUNT_ID",
+            "your IBKR account id, e.g. U1234567 (Client Portal, top right)",
+        ),
+    ),
+    (
+        "ibkr_flex_token",
+        MissingSetting(
+            "IBKR_FLEX_TOKEN",
+            "the Flex Web Service token from Client Portal → Settings → "
+            "Account Settings → Reporting → Flex Web Service",
+        ),
+    ),
+    (
+        "ibkr_flex_query_id",
+        MissingSetting(
+            "IBKR_FLEX_QUERY_ID",
+            "the numeric id of your Activity Flex Query (Client Portal → "
+            "Performance & Reports → Flex Queries)",
+        ),
+    ),
+)
+
+
+class Settings(BaseSettings):
+    """Every flexledger setting; field names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+        validate_default=True,
+    )
+
+    database_url: str | None = None
+    flexledger_data_dir: Path = Field(default_factory=default_data_dir)
+
+    account_id: str | None = None
+    ibkr_flex_token: SecretStr | None = None
+    ibkr_flex_query_id: str | None = None
+    ibkr_flex_base_url: str = DEFAULT_FLEX_BASE_URL
+    ibkr_flex_request_timeout_seconds: float = Field(default=30.0, gt=0)
+    ibkr_flex_initial_wait_seconds: float = Field(default=5.0, ge=0)
+    ibkr_flex_retry_attempts: int = Field(default=7, ge=1)
+    ibkr_flex_backoff_base_seconds: float = Field(default=10.0, ge=0)
+    ibkr_flex_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    ibkr_flex_jitter_min_multiplier: float = Field(default=0.5, gt=0)
+    ibkr_flex_jitter_max_multiplier: float = Field(default=1.5, gt=0)
+
+    base_currency: str = "USD"
+    business_timezone: str = "Asia/Jerusalem"
+    flex_source_timezone: str = "America/New_York"
+    reconciliation_enabled: bool = False
+
+    api_default_limit: int = Field(default=50, ge=1)
+    api_max_limit: int = Field(default=200, ge=1)
+    api_default_sort_dir: Literal["asc", "desc"] = "asc"
+
+    # The issue overrides SPEC §3's 0.0.0.0: a portfolio is private by default.
+    application_host: str = "127.0.0.1"
+    application_port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("account_id", "ibkr_flex_query_id")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.strip() or None
+
+    @field_validator("base_currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError(f"must be a 3-letter ISO 4217 code such as USD, got {value!r}")
+        return code
+
+    @field_validator("business_timezone", "flex_source_timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"must be an IANA time zone such as Asia/Jerusalem, got {value!r}"
+            ) from None
+        return value
+
+    @field_validator("ibkr_flex_base_url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return url
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = value.strip()
+        if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError(
+                "must start with sqlite:/// or postgresql+psycopg:// "
+                "(e.g. postgresql+psycopg://user:password@host:5432/flexledger)"
+            )
+        return url
+
+    @model_validator(mode="after")
+    def _ranges_are_ordered(self) -> Settings:
+        if self.ibkr_flex_backoff_max_seconds < self.ibkr_flex_backoff_base_seconds:
+            raise ValueError(
+                "IBKR_FLEX_BACKOFF_MAX_SECONDS must be >= IBKR_FLEX_BACKOFF_BASE_SECONDS"
+            )
+        if self.ibkr_flex_jitter_max_multiplier < self.ibkr_flex_jitter_min_multiplier:
+            raise ValueError(
+                "IBKR_FLEX_JITTER_MAX_MULTIPLIER must be >= "
+                "IBKR_FLEX_JITTER_MIN_MULTIPLIER"
+            )
+        if self.api_max_limit < self.api_default_limit:
+            raise ValueError("API_MAX_LIMIT must be >= API_DEFAULT_LIMIT")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database to use: `DATABASE_URL`, else the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.flexledger_data_dir / SQLITE_FILE_NAME}"
+
+    def missing_for(self, capability: Capability) -> list[MissingSetting]:
+        """List the settings `capability` still needs, in a stable order."""
+        if capability is not Capability.FETCH:
+            return []
+        return [
+            requirement
+            for field_name, requirement in _FETCH_REQUIREMENTS
+            if getattr(self, field_name) is None
+        ]
+
+    def require(self, capability: Capability) -> None:
+        """Raise if `capability` cannot run with these settings.
+
+        Raises:
+            ConfigError: naming every missing variable and what to set.
+        """
+        missing = self.missing_for(capability)
+        if not missing:
+            return
+        lines = [f"  {item.variable}: {item.what_to_set}" for item in missing]
+        raise ConfigError(
+            f"Cannot {capability.value}: these settings are missing:\n"
+            + "\n".join(lines)
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and `.env`.
+
+    Args:
+        overrides: explicit values that win over both (used by tests and the CLI).
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        ConfigError: one message naming each invalid variable and why.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = error.get("loc") or ()
+        variable = str(location[0]).upper() if location else "settings"
+        reason = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {variable}: {reason}")
+    return "Invalid settings:\n" + "\n".join(lines)

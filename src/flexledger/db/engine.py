@@ -1,0 +1,77 @@
+"""Engine factory and the `Database` handle the other layers hold.
+
+Other layers never see a SQLAlchemy object: they get a `Database` and ask it for a
+unit of work, a health probe or the schema state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``.
+
+    SQLite gets foreign keys on, WAL and a busy timeout on every connection, and
+    SQLAlchemy (not the sqlite3 module) controls transactions, so that a rollback
+    really undoes everything since BEGIN. The SQLite file's folder is created.
+
+    Args:
+        url: the database URL.
+
+    Returns:
+        A new engine; the caller owns it and disposes of it.
+
+    Raises:
+        ValueError: for any other kind of URL.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if parsed.drivername == "postgresql+psycopg":
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+        )
+    raise ValueError(
+        f"unsupported database {parsed.drivername!r}: use sqlite:/// or "
+        "postgresql+psycopg://"
+    )
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _: ConnectionPoolEntry) -> None:
+        # Autocommit at the driver level; SQLAlchemy's "begin" hook emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def redacted_url(url: str) -> str:
+    """The URL with any password replaced by ``***``, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)

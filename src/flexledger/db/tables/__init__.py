@@ -1,0 +1,33 @@
+"""ORM row classes, one module per aggregate; importing this package registers all."""
+
+from flexledger.db.tables.accounts import AccountRow
+from flexledger.db.tables.events import (
+    CorpActionCaseRow,
+    EventCashflowRow,
+    EventCorpActionRow,
+    EventFxRow,
+    EventTradeFillRow,
+)
+from flexledger.db.tables.instruments import InstrumentRow
+from flexledger.db.tables.labels import InstrumentLabelRow, LabelRow, NoteRow
+from flexledger.db.tables.ledger import PnlSnapshotDailyRow, PositionLotRow
+from flexledger.db.tables.raw import RawArtifactRow, RawRecordRow
+from flexledger.db.tables.runs import IngestionRunRow
+
+__all__ = [
+    "AccountRow",
+    "CorpActionCaseRow",
+    "EventCashflowRow",
+    "EventCorpActionRow",
+    "EventFxRow",
+    "EventTradeFillRow",
+    "IngestionRunRow",
+    "InstrumentLabelRow",
+    "InstrumentRow",
+    "LabelRow",
+    "NoteRow",
+    "PnlSnapshotDailyRow",
+    "PositionLotRow",
+    "RawArtifactRow",
+    "RawRecordRow",
+]

@@ -1,0 +1,67 @@
+"""Exact decimal rules for money, quantities and FX rates (SPEC §4).
+
+Money and quantities are stored as ``numeric(24,8)`` and FX rates as
+``numeric(24,10)``; rounding is half-even. Values are never floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+
+@dataclass(frozen=True, slots=True)
+class DecimalScale:
+    """A fixed decimal precision and scale, as in SQL ``numeric(precision, scale)``.
+
+    Attributes:
+        precision: total number of significant digits allowed.
+        scale: digits after the decimal point.
+    """
+
+    precision: int
+    scale: int
+
+    @property
+    def quantum(self) -> Decimal:
+        """The smallest step at this scale, e.g. ``Decimal("0.00000001")``."""
+        return Decimal(1).scaleb(-self.scale)
+
+
+MONEY = DecimalScale(24, 8)
+QUANTITY = DecimalScale(24, 8)
+FX_RATE = DecimalScale(24, 10)
+
+
+class DecimalOutOfRangeError(ValueError):
+    """A decimal does not fit the column's precision or is not a finite number."""
+
+
+def to_scale(value: Decimal, scale: DecimalScale) -> Decimal:
+    """Round `value` half-even to `scale` and check that it fits.
+
+    Args:
+        value: the exact value.
+        scale: the target precision and scale.
+
+    Returns:
+        The value quantized to ``scale.scale`` decimal places.
+
+    Raises:
+        DecimalOutOfRangeError: when the value is NaN or infinite, or has more
+            integer digits than ``precision - scale``.
+    """
+    if not value.is_finite():
+        raise DecimalOutOfRangeError(f"{value} is not a finite number")
+    try:
+        rounded = value.quantize(scale.quantum, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as exc:
+        raise DecimalOutOfRangeError(
+            f"{value} does not fit numeric({scale.precision},{scale.scale})"
+        ) from exc
+    integer_digits = rounded.adjusted() + 1 if rounded else 0
+    if integer_digits > scale.precision - scale.scale:
+        raise DecimalOutOfRangeError(
+            f"{value} does not fit numeric({scale.precision},{scale.scale})"
+        )
+    return rounded
