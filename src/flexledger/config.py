@@ -201,6 +201,29 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.flexledger_data_dir / SQLITE_FILE_NAME}"
 
+    def describe(self) -> list[tuple[str, str]]:
+        """Every setting as (VARIABLE, value to show), secrets masked.
+
+        The token is shown only as set or unset, and a database password never.
+        """
+        rows: list[tuple[str, str]] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "database_url":
+                shown = (
+                    _hide_password(value)
+                    if value
+                    else f"(unset: embedded SQLite {self.effective_database_url})"
+                )
+            elif isinstance(value, SecretStr):
+                shown = "******** (set)"
+            elif value is None:
+                shown = "(unset)"
+            else:
+                shown = str(value)
+            rows.append((name.upper(), shown))
+        return rows
+
     def missing_for(self, capability: Capability) -> list[MissingSetting]:
         """List the settings `capability` still needs, in a stable order."""
         if capability is not Capability.FETCH:
@@ -243,6 +266,15 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+def _hide_password(url: str) -> str:
+    scheme, separator, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
 
 
 def _describe(exc: ValidationError) -> str:

@@ -1,8 +1,9 @@
 """The one exception tree for conditions that stop an operation.
 
 Row-level problems are data (diagnostics), not exceptions. Everything that aborts an
-operation raises a subclass of `FlexLedgerError`, which carries a stable dotted
-`code`, a `message` and a `hint` saying what the user can do next::
+operation raises a subclass of `FlexLedgerError`, which carries a stable upper-case
+`code` (the API and CLI show it; SPEC §12 style), a `message` and a `hint` saying
+what the user can do next::
 
     FlexLedgerError                 code, message, hint
     ├── ConfigError                 a setting is missing or invalid
@@ -25,7 +26,7 @@ from typing import ClassVar
 class FlexLedgerError(Exception):
     """Something went wrong in flexledger."""
 
-    code: ClassVar[str] = "flexledger.error"
+    code: ClassVar[str] = "FLEXLEDGER_ERROR"
     default_hint: ClassVar[str] = ""
 
     def __init__(self, message: str | None = None, *, hint: str | None = None) -> None:
@@ -40,7 +41,7 @@ class FlexLedgerError(Exception):
 class ConfigError(FlexLedgerError):
     """A setting is missing or invalid."""
 
-    code = "config.invalid"
+    code = "CONFIG_INVALID"
     default_hint = (
         "Set the variable in the environment or in a .env file "
         "(see .env.example and the README's configuration table)."
@@ -50,13 +51,13 @@ class ConfigError(FlexLedgerError):
 class DatabaseError(FlexLedgerError):
     """The database cannot be used."""
 
-    code = "db.error"
+    code = "DATABASE_ERROR"
 
 
 class DatabaseUnavailableError(DatabaseError):
     """The database cannot be reached."""
 
-    code = "db.unavailable"
+    code = "DATABASE_UNAVAILABLE"
     default_hint = (
         "Check DATABASE_URL and that the database server is running and accepts "
         "connections."
@@ -66,17 +67,17 @@ class DatabaseUnavailableError(DatabaseError):
 class SchemaNotCurrentError(DatabaseError):
     """The database schema is not at the version this flexledger release needs."""
 
-    code = "db.schema_not_current"
+    code = "SCHEMA_NOT_CURRENT"
     default_hint = "Run `flexledger db upgrade` (back up a production database first)."
 
 
 class NotFoundError(FlexLedgerError):
     """The requested item does not exist."""
 
-    code = "not_found"
+    code = "NOT_FOUND"
 
 
 class ConflictError(FlexLedgerError):
     """The request conflicts with the current state."""
 
-    code = "conflict"
+    code = "CONFLICT"

@@ -1,0 +1,5 @@
+"""`python -m flexledger`: the same as the `flexledger` console script."""
+
+from flexledger.main import run
+
+run()

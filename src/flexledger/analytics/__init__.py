@@ -1,0 +1,1 @@
+"""Analytics layer: pure aggregations and reconciliation diffs over ledger outputs."""

@@ -1,0 +1,1 @@
+"""Jobs layer: use cases (ingest, reprocess, snapshot) that own the unit of work."""

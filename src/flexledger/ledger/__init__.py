@@ -1,0 +1,1 @@
+"""Ledger layer: pure lot matching, positions and P&L; parameters, never config."""

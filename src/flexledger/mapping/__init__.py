@@ -1,0 +1,1 @@
+"""Mapping layer: pure functions from raw Flex records to canonical events."""

@@ -1,0 +1,31 @@
+"""`create_app`: the FastAPI application factory (no engine or settings at import)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from flexledger.web.api import health
+from flexledger.web.context import AppContext
+from flexledger.web.errors import install_error_handlers
+
+
+def create_app(context: AppContext) -> FastAPI:
+    """Build the app around an already created context.
+
+    Args:
+        context: settings and database built by the composition root.
+
+    Returns:
+        The ASGI application.
+    """
+    app = FastAPI(
+        title="ibkr-flex-ledger",
+        version=context.version,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
