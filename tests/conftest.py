@@ -15,7 +15,9 @@ _outcomes_by_database: Counter[tuple[str, str]] = Counter()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+    if report.when != "call" and not (
+        report.when == "setup" and report.outcome != "passed"
+    ):
         return
     for dialect in ("sqlite", "postgresql"):
         if f"[{dialect}" in report.nodeid or f"-{dialect}]" in report.nodeid:

@@ -144,7 +144,9 @@ class Settings(BaseSettings):
     def _currency_code(cls, value: str) -> str:
         code = value.strip().upper()
         if len(code) != 3 or not code.isalpha():
-            raise ValueError(f"must be a 3-letter ISO 4217 code such as USD, got {value!r}")
+            raise ValueError(
+                f"must be a 3-letter ISO 4217 code such as USD, got {value!r}"
+            )
         return code
 
     @field_validator("business_timezone", "flex_source_timezone")
@@ -183,7 +185,8 @@ class Settings(BaseSettings):
     def _ranges_are_ordered(self) -> Settings:
         if self.ibkr_flex_backoff_max_seconds < self.ibkr_flex_backoff_base_seconds:
             raise ValueError(
-                "IBKR_FLEX_BACKOFF_MAX_SECONDS must be >= IBKR_FLEX_BACKOFF_BASE_SECONDS"
+                "IBKR_FLEX_BACKOFF_MAX_SECONDS must be >= "
+                "IBKR_FLEX_BACKOFF_BASE_SECONDS"
             )
         if self.ibkr_flex_jitter_max_multiplier < self.ibkr_flex_jitter_min_multiplier:
             raise ValueError(

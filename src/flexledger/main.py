@@ -28,7 +28,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
     try:
         database.ping()
         database.require_current_schema()
-        app = create_app(AppContext(settings=settings, database=database, version=__version__))
+        app = create_app(
+            AppContext(settings=settings, database=database, version=__version__)
+        )
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         database.dispose()

@@ -11,7 +11,9 @@ from flexledger.db.database import Database
 from flexledger.db.engine import make_engine, redacted_url
 
 
-def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(tmp_path: Path) -> None:
+def test_sqlite_connections_get_foreign_keys_wal_and_busy_timeout(
+    tmp_path: Path,
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'ledger.sqlite3'}")
     try:
         with engine.connect() as connection:

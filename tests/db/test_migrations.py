@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -49,12 +51,19 @@ SPEC_UNIQUE_NAMES = {
 SPEC_INDEX_NAMES = {
     "instrument": {"ix_instrument_symbol", "ix_instrument_updated_at_utc"},
     "instrument_label": {"ix_instrument_label_label_instrument"},
-    "note": {"ix_note_created_at_utc", "ix_note_instrument_created", "ix_note_label_created"},
+    "note": {
+        "ix_note_created_at_utc",
+        "ix_note_instrument_created",
+        "ix_note_label_created",
+    },
     "ingestion_run": {
         "ix_ingestion_run_started_ingestion_run",
         "ix_ingestion_run_status_started",
     },
-    "raw_artifact": {"ix_raw_artifact_created_at_utc", "ix_raw_artifact_ingestion_run_id"},
+    "raw_artifact": {
+        "ix_raw_artifact_created_at_utc",
+        "ix_raw_artifact_ingestion_run_id",
+    },
     "raw_record": {
         "ix_raw_record_payload_dedupe",
         "ix_raw_record_section_name",
@@ -65,7 +74,10 @@ SPEC_INDEX_NAMES = {
     "event_cashflow": {"ix_event_cashflow_instrument_report_date"},
     "event_fx": {"ix_event_fx_report_date_local"},
     "event_corp_action": {"ix_event_corp_action_instrument_report_date"},
-    "position_lot": {"ix_position_lot_instrument_status", "ix_position_lot_account_instrument"},
+    "position_lot": {
+        "ix_position_lot_instrument_status",
+        "ix_position_lot_account_instrument",
+    },
     "pnl_snapshot_daily": {
         "ix_pnl_snapshot_daily_report_date_instrument",
         "ix_pnl_snapshot_daily_provisional_report_date",
@@ -183,16 +195,22 @@ def test_corporate_action_leg_key_treats_nulls_as_equal(
     with pytest.raises(IntegrityError), database.unit_of_work() as uow:
         uow.session.add(
             builders.corp_action_leg(
-                second, **{null_part: None}, report_date_local=builders.dt.date(2026, 1, 15)
+                second,
+                **{null_part: None},
+                report_date_local=dt.date(2026, 1, 15),
             )
         )
 
 
-def test_corporate_action_leg_needs_an_action_or_transaction_id(database: Database) -> None:
+def test_corporate_action_leg_needs_an_action_or_transaction_id(
+    database: Database,
+) -> None:
     run = builders.ingestion_run()
     artifact = builders.raw_artifact(run)
     record = builders.raw_record(artifact)
     with database.unit_of_work() as uow:
         _add_in_order(uow.session, run, artifact, record)
     with pytest.raises(IntegrityError), database.unit_of_work() as uow:
-        uow.session.add(builders.corp_action_leg(record, action_id=None, transaction_id=None))
+        uow.session.add(
+            builders.corp_action_leg(record, action_id=None, transaction_id=None)
+        )

@@ -61,10 +61,16 @@ def test_money_round_trips_exactly(probe: Database, literal: str) -> None:
     stored = _round_trip(probe, amount=Decimal(literal))["amount"]
     assert isinstance(stored, Decimal)
     assert stored == Decimal(literal)
-    assert format(stored, "f") == format(Decimal(literal).quantize(Decimal("1E-8")), "f")
+    assert format(stored, "f") == format(
+        Decimal(literal).quantize(Decimal("1E-8")), "f"
+    )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     st.decimals(
         min_value=Decimal("-9999999999999999.99999999"),
@@ -79,7 +85,9 @@ def test_any_numeric_24_8_value_round_trips(probe: Database, value: Decimal) -> 
 
 
 def test_fx_rates_keep_ten_places(probe: Database) -> None:
-    assert _round_trip(probe, rate=Decimal("0.9123456789"))["rate"] == Decimal("0.9123456789")
+    assert _round_trip(probe, rate=Decimal("0.9123456789"))["rate"] == Decimal(
+        "0.9123456789"
+    )
 
 
 @pytest.mark.parametrize(

@@ -123,7 +123,9 @@ def _db_commands() -> typer.Typer:
             finally:
                 database.dispose()
             if before == state.current:
-                typer.echo(f"{database.display_url}: already at {state.current} (head).")
+                typer.echo(
+                    f"{database.display_url}: already at {state.current} (head)."
+                )
             else:
                 typer.echo(
                     f"{database.display_url}: upgraded {before or 'empty'} → "
@@ -156,7 +158,7 @@ def _config_commands() -> typer.Typer:
 
     @config.command("check")
     def check() -> None:
-        """Show the effective settings (secrets masked) and what each capability lacks."""
+        """Show effective settings (secrets masked) and what each capability lacks."""
         with _reported_errors():
             settings = load_settings()
             rows = settings.describe()

@@ -110,4 +110,8 @@ def _reason(exc: SQLAlchemyError) -> str:
     # password) without the SQL or the parameters.
     original = getattr(exc, "orig", None) or exc
     first_line = str(original).strip().splitlines()[0] if str(original).strip() else ""
-    return f"{type(original).__name__}: {first_line}" if first_line else type(original).__name__
+    return (
+        f"{type(original).__name__}: {first_line}"
+        if first_line
+        else type(original).__name__
+    )

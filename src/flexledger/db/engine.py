@@ -56,7 +56,9 @@ def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _: ConnectionPoolEntry) -> None:
+    def _on_connect(
+        dbapi_connection: sqlite3.Connection, _: ConnectionPoolEntry
+    ) -> None:
         # Autocommit at the driver level; SQLAlchemy's "begin" hook emits BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

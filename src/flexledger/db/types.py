@@ -30,6 +30,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         self.scale_rule = DecimalScale(precision, scale)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Text on SQLite, native numeric elsewhere."""
         if dialect.name == "sqlite":
             # Text keeps every digit; the width covers sign, point and all digits.
             return dialect.type_descriptor(String(self.scale_rule.precision + 2))
@@ -38,6 +39,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         )
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Round to the column scale; refuse floats and out-of-range values."""
         if value is None:
             return None
         if not isinstance(value, Decimal):
@@ -45,13 +47,13 @@ class ExactDecimal(TypeDecorator[Decimal]):
             if isinstance(value, int) and not isinstance(value, bool):
                 value = Decimal(value)
             else:
-                raise TypeError(
-                    f"money and quantity columns take Decimal, got {type(value).__name__}"
-                )
+                kind = type(value).__name__
+                raise TypeError(f"money and quantity columns take Decimal, got {kind}")
         exact = to_scale(value, self.scale_rule)
         return format(exact, "f") if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """Return a Decimal at the column scale."""
         if value is None:
             return None
         return to_scale(Decimal(str(value)), self.scale_rule)
@@ -64,15 +66,19 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Refuse naive datetimes; store UTC."""
         if value is None:
             return None
         if not isinstance(value, dt.datetime) or value.tzinfo is None:
-            raise ValueError(f"instants must be timezone-aware datetimes, got {value!r}")
+            raise ValueError(
+                f"instants must be timezone-aware datetimes, got {value!r}"
+            )
         utc = value.astimezone(dt.UTC)
         # SQLite stores the text without a zone; by contract it is always UTC.
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        """Return an aware UTC datetime."""
         if value is None:
             return None
         if value.tzinfo is None:

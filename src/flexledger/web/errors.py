@@ -1,6 +1,6 @@
 """One place that turns errors into HTTP responses (SPEC §12 error body).
 
-Body: ``{"status": "error", "code": ..., "message": ..., "hint"?: ..., "details"?: ...}``.
+Body: ``{"status": "error", "code", "message", "hint"?, "details"?}``.
 Request validation answers 400, never the framework's 422 (SPEC D-10).
 """
 
@@ -60,7 +60,10 @@ async def _flexledger_error(_: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it
     details = [
-        {"location": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+        {
+            "location": ".".join(str(part) for part in error["loc"]),
+            "problem": error["msg"],
+        }
         for error in exc.errors()
     ]
     return JSONResponse(

@@ -1,4 +1,4 @@
-"""The account whose identity and base currency are fixed on first import (SPEC §0 P3)."""
+"""The account, its identity and base currency fixed on first import (SPEC §0 P3)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 def one_of(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
-    """A CHECK that `column` holds one of the enum's stored values (SCHEMA: text + CHECK).
+    """A CHECK that `column` holds one of the enum's values (SCHEMA: text + CHECK).
 
     The constraint is named after the column, giving ``ck_<table>_<column>``.
     """

@@ -58,7 +58,9 @@ class EventTradeFillRow(_EventProvenance, Base):
 
     __tablename__ = "event_trade_fill"
     __table_args__ = (
-        UniqueConstraint("account_id", "ib_exec_id", name="uq_event_trade_fill_account_exec"),
+        UniqueConstraint(
+            "account_id", "ib_exec_id", name="uq_event_trade_fill_account_exec"
+        ),
         one_of("side", Side),
         Index(
             "ix_event_trade_fill_instrument_report_date",
@@ -73,7 +75,9 @@ class EventTradeFillRow(_EventProvenance, Base):
     )
     ib_exec_id: Mapped[str] = mapped_column(Text, nullable=False)
     transaction_id: Mapped[str | None] = mapped_column(Text)
-    trade_timestamp_utc: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    trade_timestamp_utc: Mapped[dt.datetime] = mapped_column(
+        UtcDateTime, nullable=False
+    )
     report_date_local: Mapped[dt.date] = mapped_column(Date, nullable=False)
     side: Mapped[str] = mapped_column(Text, nullable=False)
     quantity: Mapped[Decimal] = mapped_column(money(), nullable=False)
@@ -91,7 +95,7 @@ class EventTradeFillRow(_EventProvenance, Base):
 
 
 class EventCashflowRow(_EventProvenance, Base):
-    """One cash transaction: dividend, withholding, fee, interest, deposit…"""
+    """One cash transaction: dividend, withholding, fee, interest, deposit and so on."""
 
     __tablename__ = "event_cashflow"
     __table_args__ = (
@@ -174,7 +178,8 @@ class CorpActionCaseRow(Base):
     __table_args__ = (
         one_of("status", CaseStatus),
         CheckConstraint(
-            "status = 'open' OR (resolution_note IS NOT NULL AND resolved_at_utc IS NOT NULL)",
+            "status = 'open' OR "
+            "(resolution_note IS NOT NULL AND resolved_at_utc IS NOT NULL)",
             name="closed_case_explained",
         ),
         # Cases opened from the fallback key have no action_id.
@@ -207,7 +212,7 @@ class CorpActionCaseRow(Base):
 
 
 class EventCorpActionRow(_EventProvenance, Base):
-    """One leg of a corporate action; legs of one action share `action_id` (SPEC D-3)."""
+    """One leg of a corporate action; legs of an action share `action_id` (D-3)."""
 
     __tablename__ = "event_corp_action"
     __table_args__ = (

@@ -12,7 +12,7 @@ from flexledger.db.base import Base, created_at, updated_at
 
 
 class InstrumentRow(Base):
-    """An instrument; symbol, ISIN, CUSIP and FIGI are aliases (latest non-null wins)."""
+    """An instrument; symbol, ISIN, CUSIP, FIGI are aliases (latest non-null wins)."""
 
     __tablename__ = "instrument"
     __table_args__ = (

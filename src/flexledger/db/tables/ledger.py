@@ -29,7 +29,7 @@ _ZERO = text("0")
 
 
 class PositionLotRow(Base):
-    """A lot opened by one fill; quantities are magnitudes, `direction` gives the sign."""
+    """A lot opened by one fill; quantities are magnitudes, `direction` the sign."""
 
     __tablename__ = "position_lot"
     __table_args__ = (
@@ -103,17 +103,25 @@ class PnlSnapshotDailyRow(Base):
     )
     position_qty: Mapped[Decimal] = mapped_column(money(), nullable=False)
     cost_basis: Mapped[Decimal | None] = mapped_column(money())
-    realized_pnl: Mapped[Decimal] = mapped_column(money(), nullable=False, server_default=_ZERO)
+    realized_pnl: Mapped[Decimal] = mapped_column(
+        money(), nullable=False, server_default=_ZERO
+    )
     unrealized_pnl: Mapped[Decimal] = mapped_column(
         money(), nullable=False, server_default=_ZERO
     )
-    total_pnl: Mapped[Decimal] = mapped_column(money(), nullable=False, server_default=_ZERO)
+    total_pnl: Mapped[Decimal] = mapped_column(
+        money(), nullable=False, server_default=_ZERO
+    )
     fees: Mapped[Decimal] = mapped_column(money(), nullable=False, server_default=_ZERO)
     withholding_tax: Mapped[Decimal] = mapped_column(
         money(), nullable=False, server_default=_ZERO
     )
-    dividends: Mapped[Decimal] = mapped_column(money(), nullable=False, server_default=_ZERO)
-    other_fees: Mapped[Decimal] = mapped_column(money(), nullable=False, server_default=_ZERO)
+    dividends: Mapped[Decimal] = mapped_column(
+        money(), nullable=False, server_default=_ZERO
+    )
+    other_fees: Mapped[Decimal] = mapped_column(
+        money(), nullable=False, server_default=_ZERO
+    )
     currency: Mapped[str] = mapped_column(Text, nullable=False)
     provisional: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default=false()

@@ -14,7 +14,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthOut)
 def health(context: ContextDep) -> JSONResponse:
-    """200 when the database answers a real query and its schema is at head, else 503."""
+    """200 when the database answers a real query and is at head, else 503."""
     try:
         context.database.ping()
         state = context.database.schema_state()
@@ -40,12 +40,14 @@ def health(context: ContextDep) -> JSONResponse:
             ),
         )
         return _respond(body, 503)
-    body = HealthOut(status="ok", version=context.version, database="ok", db_schema=schema)
+    body = HealthOut(
+        status="ok", version=context.version, database="ok", db_schema=schema
+    )
     return _respond(body, 200)
 
 
 def _respond(body: HealthOut, status_code: int) -> JSONResponse:
     return JSONResponse(
-        body.model_dump(mode="json", exclude_none=True, by_alias=True),
+        body.model_dump(mode="json", by_alias=True),
         status_code=status_code,
     )

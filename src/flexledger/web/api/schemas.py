@@ -16,7 +16,7 @@ class SchemaOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    """`GET /health`: ``ok`` only when the database answers and the schema is at head."""
+    """`GET /health`: ``ok`` only when the database answers and is at head."""
 
     status: Literal["ok", "degraded"]
     version: str

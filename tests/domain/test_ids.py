@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import uuid
+
+from flexledger.domain.ids import natural_key_id, new_id
+
+
+def test_natural_key_ids_are_deterministic_uuid5() -> None:
+    first = natural_key_id("event_trade_fill", "U1234567", "0001.01")
+    assert first == natural_key_id("event_trade_fill", "U1234567", "0001.01")
+    assert first.version == 5
+
+
+def test_kind_and_each_part_change_the_id() -> None:
+    base = natural_key_id("event_trade_fill", "U1", "X")
+    assert base != natural_key_id("event_cashflow", "U1", "X")
+    assert base != natural_key_id("event_trade_fill", "U2", "X")
+    # Parts are separated, so ("ab", "c") and ("a", "bc") differ.
+    assert natural_key_id("k", "ab", "c") != natural_key_id("k", "a", "bc")
+    assert natural_key_id("k", None) != natural_key_id("k", "")
+
+
+def test_the_namespace_and_encoding_are_frozen() -> None:
+    # Changing either would change every stored id and orphan every event note.
+    assert natural_key_id("instrument", "U1234567", "265598") == uuid.UUID(
+        "3003b18a-37f1-517f-9bf4-0806be4c755c"
+    )
+
+
+def test_new_ids_are_random() -> None:
+    assert new_id() != new_id()
+    assert new_id().version == 4
