@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     api_max_limit: int = Field(default=200, ge=1)
     api_default_sort_dir: Literal["asc", "desc"] = "asc"
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
     # The issue overrides SPEC §3's 0.0.0.0: a portfolio is private by default.
     application_host: str = "127.0.0.1"
     application_port: int = Field(default=8000, ge=1, le=65535)
@@ -138,6 +140,11 @@ class Settings(BaseSettings):
         if value is None:
             return None
         return value.strip() or None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("base_currency")
     @classmethod

@@ -6,13 +6,16 @@ first add-on exists.
 
 from __future__ import annotations
 
+import logging
+
 import uvicorn
 
 from flexledger import __version__
 from flexledger.cli.commands import CliRuntime
 from flexledger.cli.commands import main as cli_main
-from flexledger.config import Settings
+from flexledger.config import Settings, load_settings
 from flexledger.db.database import Database
+from flexledger.domain.errors import ConfigError
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
 
@@ -36,6 +39,24 @@ def serve(settings: Settings, host: str, port: int) -> None:
         database.dispose()
 
 
+def configure_logging(level: str) -> None:
+    """Log to stderr at `level`; HTTP client loggers stay at WARNING.
+
+    httpx logs every request URL at INFO, and Flex URLs carry the token in the query
+    string, so those loggers never go below WARNING whatever the level asked for.
+    """
+    logging.basicConfig(level=level, format="%(message)s", force=True)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def run() -> None:
     """Entry point of the `flexledger` console script and `python -m flexledger`."""
+    # Commands validate settings and report problems themselves; logging just needs
+    # a level, so invalid settings fall back to WARNING here.
+    try:
+        level = load_settings().log_level
+    except ConfigError:
+        level = "WARNING"
+    configure_logging(level)
     cli_main(CliRuntime(serve=serve))

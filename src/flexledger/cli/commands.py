@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +19,13 @@ from flexledger import __version__
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
 from flexledger.domain.errors import ConfigError, DatabaseError, FlexLedgerError
+from flexledger.jobs.ingest import (
+    IngestOptions,
+    IngestOutcome,
+    Progress,
+    ingest_payload,
+    read_payload_file,
+)
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 3
@@ -106,7 +114,93 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
                 port or settings.application_port,
             )
 
+    @app.command("import")
+    def import_files(
+        files: Annotated[
+            list[Path],
+            typer.Argument(
+                exists=True, dir_okay=False, readable=True, help=".xml or .xml.gz"
+            ),
+        ],
+        allow_missing_sections: Annotated[
+            bool,
+            typer.Option(
+                "--allow-missing-sections",
+                help="Import statements that lack required sections (as warnings).",
+            ),
+        ] = False,
+    ) -> None:
+        """Import downloaded Flex statement files (each file is one run)."""
+        with _reported_errors():
+            settings = load_settings()
+            settings.require(Capability.IMPORT)
+            database = Database(settings.effective_database_url)
+            try:
+                database.require_current_schema()
+                failures = 0
+                for path in files:
+                    payload = read_payload_file(path)
+                    with _progress(path.name) as progress:
+                        outcome = ingest_payload(
+                            database,
+                            settings,
+                            payload,
+                            IngestOptions(
+                                allow_missing_sections=allow_missing_sections
+                            ),
+                            progress=progress,
+                        )
+                    failures += not outcome.succeeded
+                    _report(path.name, outcome)
+            finally:
+                database.dispose()
+        if failures:
+            raise typer.Exit(EXIT_ERROR)
+
     return app
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Progress | None]:
+    """A progress bar on a terminal; nothing in pipes and cron logs."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with typer.progressbar(length=1, label=label, file=sys.stderr) as bar:
+        done = 0
+
+        def advance(seen: int, total: int) -> None:
+            nonlocal done
+            bar.length = max(total, 1)
+            bar.update(seen - done)
+            done = seen
+
+        yield advance
+
+
+def _report(name: str, outcome: IngestOutcome) -> None:
+    run = outcome.run
+    if outcome.succeeded:
+        typer.echo(
+            f"{name}: imported {outcome.raw_record_count} new raw rows "
+            f"({outcome.raw_record_deduplicated_count} already stored) — "
+            f"run {run.ingestion_run_id}"
+        )
+        for warning in outcome.warnings:
+            typer.echo(f"  warning: {warning}")
+        return
+    typer.echo(f"{name}: failed [{run.error_code}] {run.error_message}", err=True)
+    hint = next(
+        (
+            event.get("details", {}).get("hint")
+            for event in reversed(run.diagnostics)
+            if event.get("status") == "failed"
+        ),
+        None,
+    )
+    if hint:
+        typer.echo(f"  Hint: {hint}", err=True)
+    typer.echo(f"  run {run.ingestion_run_id}", err=True)
 
 
 def _db_commands() -> typer.Typer:

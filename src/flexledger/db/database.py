@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from flexledger.db import migration
 from flexledger.db.engine import make_engine, redacted_url
 from flexledger.db.migration import SchemaState
+from flexledger.db.run_lock import hold_run_lock
 from flexledger.db.session import UnitOfWork, unit_of_work
 from flexledger.domain.errors import DatabaseUnavailableError, SchemaNotCurrentError
 
@@ -46,6 +47,16 @@ class Database:
         """A transaction that commits on success and rolls back on any error."""
         with unit_of_work(self._engine) as uow:
             yield uow
+
+    @contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Hold the one-active-run lock for the block (db/run_lock.py).
+
+        Raises:
+            RunAlreadyActiveError: another process is running.
+        """
+        with hold_run_lock(self._engine):
+            yield
 
     def ping(self) -> None:
         """Run a real query.

@@ -7,13 +7,26 @@ what the user can do next::
 
     FlexLedgerError                 code, message, hint
     ├── ConfigError                 a setting is missing or invalid
+    ├── AdapterError                IBKR data could not be fetched or read
+    │   └── StatementReadError          the bytes are not a usable Flex statement
+    │       ├── MalformedStatementError     not well-formed XML, bad encoding, empty
+    │       ├── StatementTruncatedError     the document ends early
+    │       ├── UnsafeXmlError              DOCTYPE, entities, absurd nesting or sizes
+    │       ├── NotAFlexStatementError      HTML page, CSV/TEXT, error envelope
+    │       └── StatementTooLargeError      over the configured size cap
     ├── DatabaseError
     │   ├── DatabaseUnavailableError    the database cannot be reached
     │   └── SchemaNotCurrentError       migrations are not at head
+    ├── IngestionError              a run stopped for a reason in the data
+    │   ├── MissingRequiredSectionError the query lacks sections the ledger needs
+    │   ├── AccountMismatchError        the statement is for another account
+    │   └── BaseCurrencyMismatchError   the base currency disagrees with the ledger's
     ├── NotFoundError
     └── ConflictError
+        └── RunAlreadyActiveError       another run holds the run lock
 
-Later layers add their branches here (AdapterError, MappingContractError, LedgerError).
+Later issues add their branches here (FlexServiceError, MappingContractError,
+LedgerError).
 The web layer maps classes to HTTP statuses and the CLI maps them to exit codes; the
 domain never knows about either. Messages never contain the Flex token.
 """
@@ -48,6 +61,57 @@ class ConfigError(FlexLedgerError):
     )
 
 
+class AdapterError(FlexLedgerError):
+    """IBKR data could not be fetched or read."""
+
+    code = "ADAPTER_ERROR"
+
+
+class StatementReadError(AdapterError):
+    """The bytes are not a usable Flex statement."""
+
+    code = "STATEMENT_READ_ERROR"
+
+
+class MalformedStatementError(StatementReadError):
+    """The statement is not well-formed XML."""
+
+    code = "MALFORMED_STATEMENT"
+    default_hint = (
+        "Download the statement again from Client Portal; if it still fails, the "
+        "file was changed by hand or by another program."
+    )
+
+
+class StatementTruncatedError(StatementReadError):
+    """The statement ends before its closing tags: the download was cut short."""
+
+    code = "STATEMENT_TRUNCATED"
+    default_hint = "Fetch or download the statement again; nothing was stored."
+
+
+class UnsafeXmlError(StatementReadError):
+    """The document uses XML features Flex statements never use (DOCTYPE, entities)."""
+
+    code = "UNSAFE_XML"
+    default_hint = (
+        "Real Flex statements have no DOCTYPE or entity declarations; use the file "
+        "exactly as IBKR produced it."
+    )
+
+
+class NotAFlexStatementError(StatementReadError):
+    """The body is not a Flex statement (an HTML page, CSV or an error envelope)."""
+
+    code = "NOT_A_FLEX_STATEMENT"
+
+
+class StatementTooLargeError(StatementReadError):
+    """The statement is larger than the configured limit."""
+
+    code = "STATEMENT_TOO_LARGE"
+
+
 class DatabaseError(FlexLedgerError):
     """The database cannot be used."""
 
@@ -71,6 +135,40 @@ class SchemaNotCurrentError(DatabaseError):
     default_hint = "Run `flexledger db upgrade` (back up a production database first)."
 
 
+class IngestionError(FlexLedgerError):
+    """The run stopped because of what the statement contains."""
+
+    code = "INGESTION_CONTRACT_ERROR"
+
+
+class MissingRequiredSectionError(IngestionError):
+    """The statement lacks sections the ledger needs."""
+
+    code = "MISSING_REQUIRED_SECTION"
+    default_hint = (
+        "In Client Portal, edit the Flex Query, tick the missing sections, save, and "
+        "run again. For a hand-downloaded file, `flexledger import "
+        "--allow-missing-sections` imports it anyway and marks what depends on them "
+        "provisional."
+    )
+
+
+class AccountMismatchError(IngestionError):
+    """The statement belongs to an account this ledger does not hold."""
+
+    code = "ACCOUNT_MISMATCH"
+
+
+class BaseCurrencyMismatchError(IngestionError):
+    """The statement's base currency differs from the one this ledger uses."""
+
+    code = "BASE_CURRENCY_MISMATCH"
+    default_hint = (
+        "A ledger keeps one base currency and never converts silently. Check "
+        "BASE_CURRENCY, or start a new database for the other account."
+    )
+
+
 class NotFoundError(FlexLedgerError):
     """The requested item does not exist."""
 
@@ -81,3 +179,13 @@ class ConflictError(FlexLedgerError):
     """The request conflicts with the current state."""
 
     code = "CONFLICT"
+
+
+class RunAlreadyActiveError(ConflictError):
+    # SPEC §5.2 fixes this exact message, lower case and without a full stop.
+    """run already active"""  # noqa: D415
+
+    code = "RUN_ALREADY_ACTIVE"
+    default_hint = (
+        "Wait for the active run to finish; a crashed run is cleared on the next start."
+    )

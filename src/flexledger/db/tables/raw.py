@@ -29,6 +29,8 @@ class RawArtifactRow(Base):
             name="uq_raw_artifact_account_period_query_sha256",
         ),
         Index("ix_raw_artifact_created_at_utc", "created_at_utc"),
+        # The same bytes are one artifact whatever day or query they came with.
+        Index("ix_raw_artifact_account_sha256", "account_id", "payload_sha256"),
     )
 
     raw_artifact_id: Mapped[uuid.UUID] = uuid_pk()

@@ -1,0 +1,426 @@
+"""Hardened, streaming reader: Flex statement bytes → `RawRecord`s, every section kept.
+
+Flex payloads come from the network and from user uploads, so they are untrusted:
+
+* Anything before the root element is checked first. A DOCTYPE (hence any entity
+  declaration) is refused: no real Flex statement has one, and it is the door to
+  billion-laughs and external-entity attacks. lxml additionally runs with entity
+  resolution, DTD loading and network access off (lxml >= 6.1 fixes iterparse's
+  entity default, CVE-2026-41066).
+* HTML pages, CSV/TEXT bodies and Flex error envelopes are recognised and refused
+  with a message saying what to change; they are never read as statements.
+* Nesting depth, attribute count and attribute size are capped; the payload size is
+  capped by the caller's limit.
+* Elements are cleared as soon as they are read, so memory stays flat as files grow.
+
+Every leaf element below a section is a record, with the attributes of any container
+between the section and the leaf merged in (the leaf's own win); a section with no
+rows is one record of its own attributes, so the section's presence is kept too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import IO
+
+from lxml import etree
+
+from flexledger.domain.errors import (
+    MalformedStatementError,
+    NotAFlexStatementError,
+    StatementTooLargeError,
+    StatementTruncatedError,
+    UnsafeXmlError,
+)
+from flexledger.domain.raw import PayloadInfo, RawRecord, StatementInfo
+
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_ATTRIBUTES = 2_000
+MAX_ATTRIBUTE_CHARS = 1024 * 1024
+_PROLOG_LIMIT = 64 * 1024
+
+# SPEC §5.3: the first non-empty of these names the row in its source_row_ref.
+_REF_KEYS = ("transactionID", "tradeID", "actionID", "ibExecID", "execID", "id")
+_REF_KEYS_FOLDED = tuple(key.casefold() for key in _REF_KEYS)
+
+_ROOT = "FlexQueryResponse"
+_ENVELOPE = "FlexStatementResponse"
+_STATEMENTS = "FlexStatements"
+_STATEMENT = "FlexStatement"
+_ACCOUNT_INFORMATION = "AccountInformation"
+_SECTION_ROW_TAG = "section"
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes as lxml pulls them and stops past the size cap."""
+
+    def __init__(self, source: IO[bytes] | io.RawIOBase, max_bytes: int) -> None:
+        self._source = source
+        self._max_bytes = max_bytes
+        self.bytes_read = 0
+        self.newlines = 0
+        self.at_end = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = self._source.read(len(buffer))
+        if not chunk:
+            self.at_end = True
+        self.bytes_read += len(chunk)
+        self.newlines += chunk.count(b"\n")
+        if self.bytes_read > self._max_bytes:
+            raise StatementTooLargeError(
+                f"The statement is larger than {self._max_bytes:,} bytes.",
+                hint="Split the period into shorter statements.",
+            )
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@dataclass
+class _Level:
+    tag: str
+    attrs: dict[str, str]
+    children: int = 0
+
+
+@dataclass
+class _StatementState:
+    info: StatementInfo
+    sections: list[str] = field(default_factory=list)
+    rows: int = 0
+    base_currency: str | None = None
+
+
+class StatementReader:
+    """Reads one payload; iterate `records()` to the end, then read `info`.
+
+    Raises, while iterating:
+        MalformedStatementError, StatementTruncatedError, UnsafeXmlError,
+        NotAFlexStatementError, StatementTooLargeError.
+    """
+
+    def __init__(
+        self, source: IO[bytes], *, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        self._source = source
+        self._max_bytes = max_bytes
+        self._info: PayloadInfo | None = None
+
+    @property
+    def info(self) -> PayloadInfo:
+        """What the payload contained; available once `records()` is exhausted."""
+        if self._info is None:
+            raise RuntimeError("read every record before asking for the payload info")
+        return self._info
+
+    def records(self) -> Iterator[RawRecord]:
+        """Stream every record of every statement, in document order."""
+        head = self._source.read(_PROLOG_LIMIT)
+        _check_prolog(head)
+        stream = _CountingReader(_Prefixed(head, self._source), self._max_bytes)
+        parser_events = etree.iterparse(
+            stream,
+            events=("start", "end"),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        walker = _Walker()
+        try:
+            for event, element in parser_events:
+                if event == "start":
+                    walker.start(element)
+                    continue
+                yield from walker.end(element)
+        except etree.XMLSyntaxError as exc:
+            # A prefix of a valid document fails only where the bytes stop: an error
+            # on the last line, with every byte consumed, means the download was cut.
+            cut = stream.at_end and (exc.lineno or 0) >= stream.newlines
+            raise _syntax_error(exc, stream.bytes_read, truncated=cut) from None
+        if stream.bytes_read == 0:
+            raise MalformedStatementError("The statement is empty.")
+        self._info = walker.finish()
+
+
+class _Prefixed(io.RawIOBase):
+    """The already-read prolog followed by the rest of the source."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            count = len(self._head) if size < 0 else min(size, len(self._head))
+            chunk = bytes(self._head[:count])
+            self._head = self._head[count:]
+            return chunk
+        return self._rest.read(size)
+
+
+class _Walker:
+    """Tracks the element stack and turns leaf elements into records."""
+
+    def __init__(self) -> None:
+        self._stack: list[_Level] = []
+        self._root_attrs: dict[str, str] = {}
+        self._declared_count: int | None = None
+        self._statements: list[_StatementState] = []
+        self._ref_counts: Counter[tuple[str, str]] = Counter()
+        self._idx_counts: Counter[tuple[str, str]] = Counter()
+        self._warnings: list[str] = []
+
+    def start(self, element: etree._Element) -> None:
+        tag = _tag(element)
+        depth = len(self._stack)
+        if depth >= MAX_DEPTH:
+            raise UnsafeXmlError(f"The document nests deeper than {MAX_DEPTH} levels.")
+        attrs = _attributes(element)
+        if self._stack:
+            self._stack[-1].children += 1
+        self._stack.append(_Level(tag, attrs))
+        if depth == 0:
+            self._check_root(tag, attrs)
+        elif depth == 1 and tag == _STATEMENTS:
+            self._declared_count = _parse_count(attrs.get("count"), self._warnings)
+        elif depth == 2 and tag == _STATEMENT:
+            self._statements.append(
+                _StatementState(_statement_info(len(self._statements), attrs))
+            )
+        elif depth == 3 and self._statements:
+            self._statements[-1].sections.append(tag)
+
+    def end(self, element: etree._Element) -> Iterator[RawRecord]:
+        level = self._stack.pop()
+        depth = len(self._stack)
+        if depth >= 3 and self._statements:
+            is_section = depth == 3
+            if level.children == 0:
+                yield self._record(level, is_section=is_section)
+            if depth == 3 or level.children == 0:
+                # Rows are read; free them (and their already-read siblings).
+                element.clear()
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+        elif depth == 2 and level.tag != _STATEMENT:
+            self._warnings.append(f"ignored element <{level.tag}> outside a statement")
+
+    def _check_root(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag == _ENVELOPE:
+            raise NotAFlexStatementError(
+                "This is a Flex Web Service response envelope, not a statement.",
+                hint="Import the statement file itself (Client Portal → Flex Queries).",
+            )
+        if tag != _ROOT:
+            raise NotAFlexStatementError(
+                f"The document's root element is <{tag}>, not <{_ROOT}>.",
+                hint="Import an Activity Flex Query statement in XML format.",
+            )
+        self._root_attrs = attrs
+
+    def _record(self, level: _Level, *, is_section: bool) -> RawRecord:
+        statement = self._statements[-1]
+        section = self._stack[3].tag if not is_section else level.tag
+        merged: dict[str, str] = {}
+        for container in self._stack[3:]:
+            merged.update(container.attrs)
+        merged.update(level.attrs)
+        row_tag = _SECTION_ROW_TAG if is_section else level.tag
+        if section == _ACCOUNT_INFORMATION:
+            statement.base_currency = merged.get("currency") or statement.base_currency
+        statement.rows += 1
+        return RawRecord(
+            statement_index=statement.info.index,
+            section_name=section,
+            row_tag=row_tag,
+            source_row_ref=self._source_row_ref(section, row_tag, merged),
+            attrs=dict(sorted(merged.items())),
+        )
+
+    def _source_row_ref(self, section: str, row_tag: str, attrs: dict[str, str]) -> str:
+        if row_tag == _SECTION_ROW_TAG:
+            base = f"{section}:{_SECTION_ROW_TAG}:1"
+        else:
+            key = _reference_key(attrs)
+            if key is None:
+                self._idx_counts[(section, row_tag)] += 1
+                base = f"{section}:{row_tag}:idx={self._idx_counts[(section, row_tag)]}"
+            else:
+                base = f"{section}:{row_tag}:{key[0]}={key[1]}"
+        self._ref_counts[(section, base)] += 1
+        seen = self._ref_counts[(section, base)]
+        # SPEC §5.3 [new]: repeats in one artifact get #2, #3…
+        return base if seen == 1 else f"{base}#{seen}"
+
+    def finish(self) -> PayloadInfo:
+        statements = tuple(
+            replace(
+                state.info,
+                sections=tuple(state.sections),
+                row_count=state.rows,
+                base_currency=state.base_currency,
+            )
+            for state in self._statements
+        )
+        if self._declared_count is not None and self._declared_count != len(statements):
+            self._warnings.append(
+                f"FlexStatements declares count={self._declared_count} but holds "
+                f"{len(statements)} statements; all of them were read"
+            )
+        return PayloadInfo(
+            query_name=self._root_attrs.get("queryName") or None,
+            query_type=self._root_attrs.get("type") or None,
+            declared_count=self._declared_count,
+            statements=statements,
+            warnings=tuple(self._warnings),
+        )
+
+
+def read_statement(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[RawRecord], PayloadInfo]:
+    """Read a whole in-memory payload (small payloads and tests)."""
+    reader = StatementReader(io.BytesIO(data), max_bytes=max_bytes)
+    records = list(reader.records())
+    return records, reader.info
+
+
+def _check_prolog(head: bytes) -> None:
+    """Refuse what is not XML, then anything but comments and PIs before the root."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        raise MalformedStatementError("The statement is empty.")
+    _refuse_foreign_formats(text)
+    position = 0
+    while True:
+        rest = text[position:].lstrip()
+        position = len(text) - len(rest)
+        if rest.startswith((b"<?", b"<!--")):
+            terminator = b"?>" if rest.startswith(b"<?") else b"-->"
+            end = rest.find(terminator)
+            if end < 0:
+                break
+            position += end + len(terminator)
+        elif rest.startswith(b"<!"):
+            raise UnsafeXmlError(
+                "The document declares a DOCTYPE; Flex statements never do, and it can "
+                "hide entity expansion or external-file attacks."
+            )
+        else:
+            return
+    if len(head) >= _PROLOG_LIMIT:
+        raise UnsafeXmlError("The document's prolog is longer than 64 KiB.")
+
+
+def _refuse_foreign_formats(text: bytes) -> None:
+    lowered = text[:512].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered[:200]:
+        raise NotAFlexStatementError(
+            "The body is an HTML page, not a Flex statement.",
+            hint="Check IBKR_FLEX_BASE_URL; IBKR may also be down for maintenance.",
+        )
+    if text.startswith(b"<"):
+        return
+    first_line = text.split(b"\n", 1)[0]
+    if b"," in first_line or b"|" in first_line or b"\t" in first_line:
+        raise NotAFlexStatementError(
+            "The body is CSV or TEXT, not XML.",
+            hint=(
+                "In Client Portal, edit the Flex Query and set Delivery "
+                "Configuration → Format to XML."
+            ),
+        )
+    raise MalformedStatementError("The statement does not start with an XML element.")
+
+
+def _tag(element: etree._Element) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):  # pragma: no cover - comments and PIs are removed
+        return ""
+    return etree.QName(tag).localname if tag.startswith("{") else tag
+
+
+def _attributes(element: etree._Element) -> dict[str, str]:
+    attrib = element.attrib
+    if len(attrib) > MAX_ATTRIBUTES:
+        raise UnsafeXmlError(f"An element has more than {MAX_ATTRIBUTES:,} attributes.")
+    attrs: dict[str, str] = {}
+    for name, value in attrib.items():
+        text_name = str(name)
+        text_value = str(value)
+        if len(text_value) > MAX_ATTRIBUTE_CHARS:
+            raise UnsafeXmlError(f"Attribute {text_name!r} is longer than 1 MiB.")
+        attrs[text_name] = text_value
+    return attrs
+
+
+def _reference_key(attrs: dict[str, str]) -> tuple[str, str] | None:
+    folded = {name.casefold(): (name, value) for name, value in attrs.items()}
+    for key in _REF_KEYS_FOLDED:
+        found = folded.get(key)
+        if found and found[1].strip():
+            return found[0], found[1].strip()
+    return None
+
+
+def _statement_info(index: int, attrs: dict[str, str]) -> StatementInfo:
+    return StatementInfo(
+        index=index,
+        account_id=attrs.get("accountId") or None,
+        from_date=attrs.get("fromDate") or None,
+        to_date=attrs.get("toDate") or None,
+        period=attrs.get("period") or None,
+        when_generated=attrs.get("whenGenerated") or None,
+    )
+
+
+def _parse_count(value: str | None, warnings: list[str]) -> int | None:
+    if value is None:
+        return None
+    if re.fullmatch(r"\s*\d+\s*", value):
+        return int(value)
+    warnings.append(f"FlexStatements count={value!r} is not a number")
+    return None
+
+
+def _syntax_error(
+    exc: etree.XMLSyntaxError, bytes_read: int, *, truncated: bool
+) -> Exception:
+    message = str(exc.msg or exc).split(" (", 1)[0]
+    where = f"line {exc.lineno}" if exc.lineno else f"byte {bytes_read}"
+    if truncated:
+        return StatementTruncatedError(
+            f"The statement ends early ({message} at {where}): "
+            "the download was cut short."
+        )
+    if "Detected an entity reference loop" in message or "entity" in message.lower():
+        return MalformedStatementError(
+            f"The statement is not well-formed XML: {message} at {where}.",
+            hint=(
+                "A bare '&' must be written '&amp;' in XML; download the statement "
+                "again as IBKR produced it."
+            ),
+        )
+    if "encoding" in message.lower() or "Input is not proper UTF-8" in message:
+        return MalformedStatementError(
+            f"The statement's bytes do not match its encoding: {message} at {where}."
+        )
+    return MalformedStatementError(
+        f"The statement is not well-formed XML: {message} at {where}."
+    )

@@ -1,0 +1,1 @@
+"""Repositories: one per aggregate, built on a unit of work; they never commit."""

@@ -1,0 +1,149 @@
+"""Ingestion runs: start, finish, and read them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+
+from flexledger.db.session import UnitOfWork
+from flexledger.db.tables import IngestionRunRow
+from flexledger.domain.clock import utc_now
+from flexledger.domain.errors import NotFoundError
+from flexledger.domain.runs import IngestionRun, RunStatus, RunType
+
+
+class RunRepository:
+    """Run rows; the run lock (db/run_lock.py) decides who may start one."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._session = uow.session
+
+    def start(
+        self,
+        *,
+        account_id: str,
+        run_type: RunType,
+        period_key: str,
+        flex_query_id: str,
+        started_at: dt.datetime,
+        diagnostics: Sequence[Mapping[str, Any]] = (),
+    ) -> IngestionRun:
+        """Insert a `started` run."""
+        row = IngestionRunRow(
+            ingestion_run_id=uuid.uuid4(),
+            account_id=account_id,
+            run_type=run_type.value,
+            status=RunStatus.STARTED.value,
+            period_key=period_key,
+            flex_query_id=flex_query_id,
+            started_at_utc=started_at,
+            diagnostics=[dict(event) for event in diagnostics],
+        )
+        self._session.add(row)
+        self._session.flush()
+        return _to_domain(row)
+
+    def close_abandoned(self, *, error_message: str) -> list[uuid.UUID]:
+        """Close every `started` run as failed; call only while holding the run lock.
+
+        Holding the lock proves no live process owns those runs: they were left
+        behind by a process that died.
+        """
+        now = utc_now()
+        abandoned = list(
+            self._session.execute(
+                select(IngestionRunRow).where(
+                    IngestionRunRow.status == RunStatus.STARTED.value
+                )
+            ).scalars()
+        )
+        for row in abandoned:
+            row.status = RunStatus.FAILED.value
+            row.ended_at_utc = now
+            row.duration_ms = _duration_ms(row.started_at_utc, now)
+            row.error_code = "INGESTION_STALE_RUN"
+            row.error_message = error_message
+        self._session.flush()
+        return [row.ingestion_run_id for row in abandoned]
+
+    def update_identity(
+        self, ingestion_run_id: uuid.UUID, *, account_id: str, flex_query_id: str
+    ) -> None:
+        """Record the account and query once the statement has told us which."""
+        self._session.execute(
+            update(IngestionRunRow)
+            .where(IngestionRunRow.ingestion_run_id == ingestion_run_id)
+            .values(account_id=account_id, flex_query_id=flex_query_id)
+        )
+
+    def finish(
+        self,
+        ingestion_run_id: uuid.UUID,
+        *,
+        status: RunStatus,
+        diagnostics: Sequence[Mapping[str, Any]],
+        report_date_local: dt.date | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> IngestionRun:
+        """Close a run as success or failed."""
+        row = self._row(ingestion_run_id)
+        now = utc_now()
+        row.status = status.value
+        row.ended_at_utc = now
+        row.duration_ms = _duration_ms(row.started_at_utc, now)
+        row.diagnostics = [dict(event) for event in diagnostics]
+        row.report_date_local = report_date_local or row.report_date_local
+        row.error_code = error_code
+        row.error_message = error_message
+        self._session.flush()
+        return _to_domain(row)
+
+    def get(self, ingestion_run_id: uuid.UUID) -> IngestionRun:
+        """The run with this id.
+
+        Raises:
+            NotFoundError: no such run.
+        """
+        return _to_domain(self._row(ingestion_run_id))
+
+    def find_active(self) -> IngestionRun | None:
+        """The run currently `started`, if any."""
+        row = self._session.execute(
+            select(IngestionRunRow).where(
+                IngestionRunRow.status == RunStatus.STARTED.value
+            )
+        ).scalar_one_or_none()
+        return _to_domain(row) if row is not None else None
+
+    def _row(self, ingestion_run_id: uuid.UUID) -> IngestionRunRow:
+        row = self._session.get(IngestionRunRow, ingestion_run_id)
+        if row is None:
+            raise NotFoundError(f"No ingestion run {ingestion_run_id}.")
+        return row
+
+
+def _duration_ms(started: dt.datetime, ended: dt.datetime) -> int:
+    return max(0, int((ended - started).total_seconds() * 1000))
+
+
+def _to_domain(row: IngestionRunRow) -> IngestionRun:
+    return IngestionRun(
+        ingestion_run_id=row.ingestion_run_id,
+        account_id=row.account_id,
+        run_type=RunType(row.run_type),
+        status=RunStatus(row.status),
+        period_key=row.period_key,
+        flex_query_id=row.flex_query_id,
+        started_at=row.started_at_utc,
+        ended_at=row.ended_at_utc,
+        duration_ms=row.duration_ms,
+        report_date_local=row.report_date_local,
+        error_code=row.error_code,
+        error_message=row.error_message,
+        diagnostics=tuple(row.diagnostics or ()),
+    )
