@@ -64,6 +64,7 @@ class _CountingReader(io.RawIOBase):
         self._max_bytes = max_bytes
         self.bytes_read = 0
         self.newlines = 0
+        self.last_line_bytes = 0
         self.at_end = False
 
     def readable(self) -> bool:
@@ -74,7 +75,12 @@ class _CountingReader(io.RawIOBase):
         if not chunk:
             self.at_end = True
         self.bytes_read += len(chunk)
-        self.newlines += chunk.count(b"\n")
+        newlines = chunk.count(b"\n")
+        self.newlines += newlines
+        if newlines:
+            self.last_line_bytes = len(chunk) - chunk.rfind(b"\n") - 1
+        else:
+            self.last_line_bytes += len(chunk)
         if self.bytes_read > self._max_bytes:
             raise StatementTooLargeError(
                 f"The statement is larger than {self._max_bytes:,} bytes.",
@@ -144,10 +150,9 @@ class StatementReader:
                     continue
                 yield from walker.end(element)
         except etree.XMLSyntaxError as exc:
-            # A prefix of a valid document fails only where the bytes stop: an error
-            # on the last line, with every byte consumed, means the download was cut.
-            cut = stream.at_end and (exc.lineno or 0) >= stream.newlines
-            raise _syntax_error(exc, stream.bytes_read, truncated=cut) from None
+            raise _syntax_error(
+                exc, stream.bytes_read, truncated=_is_cut(exc, stream)
+            ) from None
         if stream.bytes_read == 0:
             raise MalformedStatementError("The statement is empty.")
         self._info = walker.finish()
@@ -397,6 +402,21 @@ def _parse_count(value: str | None, warnings: list[str]) -> int | None:
         return int(value)
     warnings.append(f"FlexStatements count={value!r} is not a number")
     return None
+
+
+def _is_cut(exc: etree.XMLSyntaxError, stream: _CountingReader) -> bool:
+    """A prefix of a valid document fails only where its bytes stop.
+
+    So an error reported at the very end of the input, once every byte is consumed,
+    means the download was cut short rather than the document being malformed.
+    """
+    if not stream.at_end:
+        return False
+    line, column = exc.position if exc.position else (0, 0)
+    on_last_line = line >= stream.newlines + 1 or (
+        line == stream.newlines and stream.last_line_bytes == 0
+    )
+    return on_last_line and column >= stream.last_line_bytes - 1
 
 
 def _syntax_error(
