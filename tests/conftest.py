@@ -9,6 +9,7 @@ import pytest
 pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.environment",
+    "tests.fixtures.flex_server",
 ]
 
 _outcomes_by_database: Counter[tuple[str, str]] = Counter()

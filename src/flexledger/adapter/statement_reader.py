@@ -444,3 +444,62 @@ def _syntax_error(
     return MalformedStatementError(
         f"The statement is not well-formed XML: {message} at {where}."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A Flex Web Service response envelope (`FlexStatementResponse`).
+
+    Attributes:
+        status: ``Success``, ``Warn`` or ``Fail`` as written.
+        error_code: `ErrorCode` text, None on success.
+        error_message: `ErrorMessage` text.
+        reference_code: `ReferenceCode` of a successful SendRequest.
+        url: the `Url`/`url` element, if any (IBKR calls it legacy).
+    """
+
+    status: str | None
+    error_code: str | None
+    error_message: str | None
+    reference_code: str | None
+    url: str | None
+
+
+def read_envelope(data: bytes) -> Envelope | None:
+    """Parse `data` as a response envelope, or None when it is something else."""
+    head = data[:_PROLOG_LIMIT].lstrip(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"<?"):
+        head = head[head.find(b"?>") + 2 :].lstrip() if b"?>" in head else b""
+    if not head.startswith(b"<" + _ENVELOPE.encode()):
+        return None
+    if len(data) > _PROLOG_LIMIT:
+        raise NotAFlexStatementError("The response envelope is implausibly large.")
+    parser = etree.XMLParser(
+        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        raise MalformedStatementError(
+            "The Flex Web Service answered with a broken envelope."
+        ) from None
+    fields = {
+        _tag(child).casefold(): (child.text or "").strip()
+        for child in root
+        if isinstance(child.tag, str)
+    }
+    return Envelope(
+        status=fields.get("status") or None,
+        error_code=fields.get("errorcode") or None,
+        error_message=fields.get("errormessage") or None,
+        reference_code=fields.get("referencecode") or None,
+        url=fields.get("url") or None,
+    )
+
+
+def verify_statement(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PayloadInfo:
+    """Read a whole payload, keeping nothing, to prove it is a complete statement."""
+    reader = StatementReader(io.BytesIO(data), max_bytes=max_bytes)
+    for _ in reader.records():
+        pass
+    return reader.info

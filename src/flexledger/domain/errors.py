@@ -8,6 +8,14 @@ what the user can do next::
     FlexLedgerError                 code, message, hint
     ├── ConfigError                 a setting is missing or invalid
     ├── AdapterError                IBKR data could not be fetched or read
+    │   ├── FlexServiceError            the Flex Web Service refused or failed
+    │   │   ├── FlexRequestError            SendRequest failed (query, account, 1001…)
+    │   │   ├── FlexTokenExpiredError       1012
+    │   │   ├── FlexTokenInvalidError       1015
+    │   │   ├── FlexStatementError          GetStatement failed
+    │   │   ├── FlexThrottledError          1018 twice in one run
+    │   │   ├── FlexTimeoutError            never ready in time, or timeouts
+    │   │   └── FlexConnectionError         network errors, HTTP errors, non-Flex bodies
     │   └── StatementReadError          the bytes are not a usable Flex statement
     │       ├── MalformedStatementError     not well-formed XML, bad encoding, empty
     │       ├── StatementTruncatedError     the document ends early
@@ -65,6 +73,91 @@ class AdapterError(FlexLedgerError):
     """IBKR data could not be fetched or read."""
 
     code = "ADAPTER_ERROR"
+
+
+class FlexServiceError(AdapterError):
+    """The Flex Web Service refused or failed the request.
+
+    Attributes:
+        flex_code: IBKR's ErrorCode (e.g. "1012"), None for transport failures.
+        error_type: the kind of failure for the timeline (e.g. ``TimeoutError``).
+    """
+
+    code = "INGESTION_REQUEST_ERROR"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        hint: str | None = None,
+        flex_code: str | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.flex_code = flex_code
+        self.error_type = error_type or type(self).__name__
+
+
+class FlexRequestError(FlexServiceError):
+    """IBKR could not start generating the statement."""
+
+    code = "INGESTION_REQUEST_ERROR"
+
+
+class FlexTokenExpiredError(FlexServiceError):
+    """The Flex token has expired."""
+
+    code = "INGESTION_TOKEN_EXPIRED_ERROR"
+    default_hint = (
+        "Generate a new token in Client Portal → Settings → Account Settings → "
+        "Reporting → Flex Web Service, then update IBKR_FLEX_TOKEN (the new token "
+        "invalidates the old one)."
+    )
+
+
+class FlexTokenInvalidError(FlexServiceError):
+    """The Flex token is not valid."""
+
+    code = "INGESTION_TOKEN_INVALID_ERROR"
+    default_hint = (
+        "Copy the current token from Client Portal → Reporting → Flex Web Service "
+        "into IBKR_FLEX_TOKEN again."
+    )
+
+
+class FlexStatementError(FlexServiceError):
+    """IBKR could not deliver the generated statement."""
+
+    code = "INGESTION_STATEMENT_ERROR"
+
+
+class FlexThrottledError(FlexServiceError):
+    """IBKR throttled this token (1018) more than once in one run."""
+
+    code = "INGESTION_THROTTLED_ERROR"
+    default_hint = (
+        "Wait at least 10 minutes before the next run, and don't run the query in "
+        "Client Portal at the same time: both count against the token's limit."
+    )
+
+
+class FlexTimeoutError(FlexServiceError):
+    """The statement was not ready, or IBKR did not answer, within the time allowed."""
+
+    code = "INGESTION_TIMEOUT_ERROR"
+    default_hint = (
+        "IBKR is slow to generate large or weekend statements; run again later. "
+        "The wait is bounded so unattended runs never hang."
+    )
+
+
+class FlexConnectionError(FlexServiceError):
+    """The Flex Web Service could not be reached or answered with something else."""
+
+    code = "INGESTION_CONNECTION_ERROR"
+    default_hint = (
+        "Check the network and IBKR_FLEX_BASE_URL; IBKR may be down for maintenance."
+    )
 
 
 class StatementReadError(AdapterError):
