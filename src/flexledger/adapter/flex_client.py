@@ -22,6 +22,7 @@ The one HTTP seam to IBKR. Rules it keeps (FLEX_WEB_SERVICE.md §2 to §6, SPEC 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import platform
 import random
 import time
@@ -43,6 +44,7 @@ from tenacity import (
 
 from flexledger import __version__
 from flexledger.adapter.flex_codes import CodeClass, rule_for
+from flexledger.adapter.redaction import TokenRedactionFilter
 from flexledger.adapter.statement_reader import (
     DEFAULT_MAX_BYTES,
     Envelope,
@@ -60,6 +62,9 @@ from flexledger.domain.errors import (
     StatementTruncatedError,
 )
 
+# Loggers that see request URLs; a filter on the logger that creates a record runs
+# before any handler, so the token is scrubbed for every handler, tests' included.
+HTTP_LOGGERS = ("httpx", "httpcore")
 SEND_REQUEST = "SendRequest"
 GET_STATEMENT = "GetStatement"
 ALLOWED_HOSTS = ("ndcdyn.interactivebrokers.com", "gdcdyn.interactivebrokers.com")
@@ -242,10 +247,15 @@ class FlexClient:
         )
         self._throttled = False
         self._watcher: FetchObserver = _SilentObserver()
+        self._redaction = TokenRedactionFilter([config.token])
+        for name in HTTP_LOGGERS:
+            logging.getLogger(name).addFilter(self._redaction)
 
     def close(self) -> None:
         """Close pooled connections."""
         self._http.close()
+        for name in HTTP_LOGGERS:
+            logging.getLogger(name).removeFilter(self._redaction)
 
     def fetch(
         self,

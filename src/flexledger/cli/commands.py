@@ -7,29 +7,18 @@ since the CLI may not import the web layer.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from flexledger import __version__
+from flexledger.cli.dev import dev_commands
+from flexledger.cli.ingestion import register as register_ingestion
+from flexledger.cli.output import reported_errors
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
-from flexledger.domain.errors import ConfigError, DatabaseError, FlexLedgerError
-from flexledger.jobs.ingest import (
-    IngestOptions,
-    IngestOutcome,
-    Progress,
-    ingest_payload,
-    read_payload_file,
-)
-
-EXIT_ERROR = 1
-EXIT_CONFIG = 3
-EXIT_DATABASE = 4
 
 ServeFn = Callable[[Settings, str, int], None]
 
@@ -43,26 +32,6 @@ class CliRuntime:
     """
 
     serve: ServeFn
-
-
-def exit_code_for(error: FlexLedgerError) -> int:
-    """The process exit code for an error class."""
-    if isinstance(error, ConfigError):
-        return EXIT_CONFIG
-    if isinstance(error, DatabaseError):
-        return EXIT_DATABASE
-    return EXIT_ERROR
-
-
-@contextmanager
-def _reported_errors() -> Iterator[None]:
-    try:
-        yield
-    except FlexLedgerError as exc:
-        typer.echo(f"Error [{exc.code}]: {exc.message}", err=True)
-        if exc.hint:
-            typer.echo(f"Hint: {exc.hint}", err=True)
-        raise typer.Exit(exit_code_for(exc)) from None
 
 
 def _version(value: bool) -> None:
@@ -105,7 +74,7 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
         ] = None,
     ) -> None:
         """Serve the web UI and JSON API (refuses an out-of-date schema)."""
-        with _reported_errors():
+        with reported_errors():
             settings = load_settings()
             settings.require(Capability.SERVE)
             runtime.serve(
@@ -114,93 +83,9 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
                 port or settings.application_port,
             )
 
-    @app.command("import")
-    def import_files(
-        files: Annotated[
-            list[Path],
-            typer.Argument(
-                exists=True, dir_okay=False, readable=True, help=".xml or .xml.gz"
-            ),
-        ],
-        allow_missing_sections: Annotated[
-            bool,
-            typer.Option(
-                "--allow-missing-sections",
-                help="Import statements that lack required sections (as warnings).",
-            ),
-        ] = False,
-    ) -> None:
-        """Import downloaded Flex statement files (each file is one run)."""
-        with _reported_errors():
-            settings = load_settings()
-            settings.require(Capability.IMPORT)
-            database = Database(settings.effective_database_url)
-            try:
-                database.require_current_schema()
-                failures = 0
-                for path in files:
-                    payload = read_payload_file(path)
-                    with _progress(path.name) as progress:
-                        outcome = ingest_payload(
-                            database,
-                            settings,
-                            payload,
-                            IngestOptions(
-                                allow_missing_sections=allow_missing_sections
-                            ),
-                            progress=progress,
-                        )
-                    failures += not outcome.succeeded
-                    _report(path.name, outcome)
-            finally:
-                database.dispose()
-        if failures:
-            raise typer.Exit(EXIT_ERROR)
-
+    register_ingestion(app)
+    app.add_typer(dev_commands(), name="dev")
     return app
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Progress | None]:
-    """A progress bar on a terminal; nothing in pipes and cron logs."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with typer.progressbar(length=1, label=label, file=sys.stderr) as bar:
-        done = 0
-
-        def advance(seen: int, total: int) -> None:
-            nonlocal done
-            bar.length = max(total, 1)
-            bar.update(seen - done)
-            done = seen
-
-        yield advance
-
-
-def _report(name: str, outcome: IngestOutcome) -> None:
-    run = outcome.run
-    if outcome.succeeded:
-        typer.echo(
-            f"{name}: imported {outcome.raw_record_count} new raw rows "
-            f"({outcome.raw_record_deduplicated_count} already stored) — "
-            f"run {run.ingestion_run_id}"
-        )
-        for warning in outcome.warnings:
-            typer.echo(f"  warning: {warning}")
-        return
-    typer.echo(f"{name}: failed [{run.error_code}] {run.error_message}", err=True)
-    hint = next(
-        (
-            event.get("details", {}).get("hint")
-            for event in reversed(run.diagnostics)
-            if event.get("status") == "failed"
-        ),
-        None,
-    )
-    if hint:
-        typer.echo(f"  Hint: {hint}", err=True)
-    typer.echo(f"  run {run.ingestion_run_id}", err=True)
 
 
 def _db_commands() -> typer.Typer:
@@ -209,7 +94,7 @@ def _db_commands() -> typer.Typer:
     @db.command("upgrade")
     def upgrade() -> None:
         """Apply every pending migration (creates the SQLite file if needed)."""
-        with _reported_errors():
+        with reported_errors():
             database = Database(load_settings().effective_database_url)
             try:
                 before = database.schema_state().current
@@ -229,7 +114,7 @@ def _db_commands() -> typer.Typer:
     @db.command("current")
     def current() -> None:
         """Show the applied schema revision and whether it is at head."""
-        with _reported_errors():
+        with reported_errors():
             database = Database(load_settings().effective_database_url)
             try:
                 state = database.schema_state()
@@ -253,7 +138,7 @@ def _config_commands() -> typer.Typer:
     @config.command("check")
     def check() -> None:
         """Show effective settings (secrets masked) and what each capability lacks."""
-        with _reported_errors():
+        with reported_errors():
             settings = load_settings()
             rows = settings.describe()
             width = max(len(name) for name, _ in rows)

@@ -83,7 +83,7 @@ class FlexServiceError(AdapterError):
         error_type: the kind of failure for the timeline (e.g. ``TimeoutError``).
     """
 
-    code = "INGESTION_REQUEST_ERROR"
+    code = "FLEX_SERVICE_ERROR"
 
     def __init__(
         self,

@@ -135,6 +135,9 @@ def read_payload_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Payl
     return Payload(data=data, source="file", name=path.name)
 
 
+PayloadSource = Callable[[Timeline], Payload]
+
+
 def ingest_payload(
     database: Database,
     settings: Settings,
@@ -144,7 +147,39 @@ def ingest_payload(
     hooks: Sequence[PostPersistHook] = (),
     progress: Progress | None = None,
 ) -> IngestOutcome:
-    """Store one payload under the run lock and close the run.
+    """Store one payload already in hand (a file) under the run lock.
+
+    Raises:
+        RunAlreadyActiveError: another run holds the lock (no run row is written).
+    """
+
+    def already_here(timeline: Timeline) -> Payload:
+        timeline.add(
+            Stage.DOWNLOAD,
+            StageStatus.COMPLETED,
+            source=payload.source,
+            payload_bytes=len(payload.data),
+        )
+        return payload
+
+    return run_ingestion(
+        database, settings, already_here, options, hooks=hooks, progress=progress
+    )
+
+
+def run_ingestion(
+    database: Database,
+    settings: Settings,
+    source: PayloadSource,
+    options: IngestOptions,
+    *,
+    hooks: Sequence[PostPersistHook] = (),
+    progress: Progress | None = None,
+) -> IngestOutcome:
+    """Hold the run lock, obtain the payload from `source`, store it, close the run.
+
+    `source` runs inside the run (after the `started` row is committed), so a fetch
+    that fails is recorded like any other failure.
 
     Raises:
         RunAlreadyActiveError: another run holds the lock (no run row is written).
@@ -153,6 +188,7 @@ def ingest_payload(
         timeline = Timeline()
         run = _start_run(database, settings, options, timeline)
         try:
+            payload = source(timeline)
             return _ingest(
                 database, settings, payload, options, run, timeline, hooks, progress
             )
@@ -215,12 +251,6 @@ def _ingest(
     hooks: Sequence[PostPersistHook],
     progress: Progress | None,
 ) -> IngestOutcome:
-    timeline.add(
-        Stage.DOWNLOAD,
-        StageStatus.COMPLETED,
-        source=payload.source,
-        payload_bytes=len(payload.data),
-    )
     info = _scan(payload)
     flex_query_id = options.flex_query_id or f"file:{info.query_name or payload.name}"
     with database.unit_of_work() as uow:
@@ -412,9 +442,12 @@ def _fail(
 ) -> IngestOutcome:
     details: dict[str, object] = {
         "error_code": code,
-        "error_type": type(exc).__name__,
+        "error_type": getattr(exc, "error_type", None) or type(exc).__name__,
         "error_message": message,
     }
+    flex_code = getattr(exc, "flex_code", None)
+    if flex_code:
+        details["flex_code"] = flex_code
     hint = getattr(exc, "hint", "")
     if hint:
         details["hint"] = hint

@@ -1,0 +1,212 @@
+"""Fetch runs against the fake Flex service, and the token canary over all of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+
+from flexledger.adapter.fake_flex import QueryScript
+from flexledger.config import Settings, load_settings
+from flexledger.db.base import Base
+from flexledger.db.database import Database
+from flexledger.domain.errors import ConfigError
+from flexledger.domain.runs import RunStatus
+from flexledger.jobs.fetch import (
+    backfill,
+    client_config,
+    default_window,
+    fetch_and_ingest,
+)
+from tests.fixtures.flex_server import QUERY_ID, STATEMENT, FlexWorld
+
+
+def _settings(world: FlexWorld, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "account_id": "U1234567",
+        "ibkr_flex_token": world.token,
+        "ibkr_flex_query_id": QUERY_ID,
+        "ibkr_flex_base_url": world.base_url,
+    }
+    values.update(overrides)
+    return load_settings(_env_file=None, **values)
+
+
+def _dump(database: Database) -> str:
+    """Every row of every table, as text."""
+    parts = []
+    with database.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                parts.append(repr(tuple(row)))
+            if table.name == "ingestion_run":
+                for (diagnostics,) in connection.execute(
+                    text("SELECT diagnostics FROM ingestion_run")
+                ):
+                    parts.append(json.dumps(diagnostics, default=str))
+    return "\n".join(parts)
+
+
+def test_a_fetch_run_stores_the_statement_with_its_timeline(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    flex_world.script.ready_after_polls = 2
+    settings = _settings(flex_world)
+    outcome = fetch_and_ingest(
+        database,
+        settings,
+        client=flex_world.client(),
+        from_date=dt.date(2025, 1, 1),
+        to_date=dt.date(2025, 1, 15),
+    )
+    assert outcome.succeeded, outcome.run.error_message
+    assert outcome.raw_record_count == 30
+    assert outcome.run.flex_query_id == QUERY_ID
+    stages = [(e["stage"], e["status"]) for e in outcome.run.diagnostics]
+    assert stages == [
+        ("run", "started"),
+        ("request", "started"),
+        ("request", "completed"),
+        ("download", "completed"),
+        ("preflight", "completed"),
+        ("persist", "completed"),
+        ("run", "success"),
+    ]
+    download = outcome.run.diagnostics[3]["details"]
+    assert download["poll_attempt"] == 3
+    send = flex_world.service.requests_to("SendRequest")[0]
+    assert (send.params["fd"], send.params["td"]) == ("20250101", "20250115")
+
+
+def test_retries_appear_in_the_timeline(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    flex_world.script.get_errors = ["1009"]
+    outcome = fetch_and_ingest(
+        database, _settings(flex_world), client=flex_world.client()
+    )
+    retry = next(e for e in outcome.run.diagnostics if e["status"] == "retrying")
+    assert retry["stage"] == "download"
+    assert retry["details"]["error_code"] == "1009"
+    assert retry["details"]["retry_after_seconds"] == 15.0
+
+
+def test_an_expired_token_fails_the_run_with_code_and_hint(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    flex_world.script.send_errors = ["1012"]
+    outcome = fetch_and_ingest(
+        database, _settings(flex_world), client=flex_world.client()
+    )
+    assert outcome.run.status is RunStatus.FAILED
+    assert outcome.run.error_code == "INGESTION_TOKEN_EXPIRED_ERROR"
+    failed = outcome.run.diagnostics[-1]["details"]
+    assert failed["flex_code"] == "1012"
+    assert "new token" in failed["hint"]
+
+
+def test_timeouts_fail_the_run_with_timeout_error(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    flex_world.script.delay_seconds = 1.0
+    flex_world.script.delay_times = 10
+    outcome = fetch_and_ingest(
+        database,
+        _settings(flex_world),
+        client=flex_world.client(request_timeout_seconds=0.2),
+    )
+    assert outcome.run.error_code == "INGESTION_TIMEOUT_ERROR"
+    assert outcome.run.diagnostics[-1]["details"]["error_type"] == "TimeoutError"
+
+
+def test_backfill_splits_into_windows_and_stops_at_a_failure(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    outcomes = backfill(
+        database,
+        _settings(flex_world),
+        client=flex_world.client(),
+        from_date=dt.date(2023, 1, 1),
+        to_date=dt.date(2025, 6, 30),
+    )
+    sends = flex_world.service.requests_to("SendRequest")
+    assert [(s.params["fd"], s.params["td"]) for s in sends] == [
+        ("20230101", "20231231"),
+        ("20240101", "20241230"),
+        ("20241231", "20250630"),
+    ]
+    assert all(o.succeeded for o in outcomes)
+    assert [o.raw_artifact_deduplicated for o in outcomes] == [False, True, True]
+
+
+def test_fetching_needs_the_three_ibkr_settings(clean_env: Path) -> None:
+    with pytest.raises(ConfigError, match="IBKR_FLEX_TOKEN"):
+        client_config(load_settings(_env_file=None, account_id="U1"))
+
+
+def test_the_default_window_is_the_last_week_ending_yesterday(clean_env: Path) -> None:
+    start, end = default_window(
+        load_settings(_env_file=None), today=dt.date(2026, 3, 10)
+    )
+    assert (start, end) == (dt.date(2026, 3, 3), dt.date(2026, 3, 9))
+
+
+def test_the_token_canary_never_leaks(
+    database: Database,
+    clean_env: Path,
+    flex_world: FlexWorld,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Everything at DEBUG, httpx's and httpcore's own loggers included.
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "flexledger"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    texts: list[str] = []
+    scenarios: list[dict[str, Any]] = [
+        {},
+        {"ready_after_polls": 3},
+        {"get_errors": ["1009", "1018"]},
+        {"send_errors": ["1012"]},
+        {"send_errors": ["1015"]},
+        {"get_http_errors": [500, 404]},
+        {"truncate_at": 500, "truncate_times": 5},
+        {"html_200": True},
+        {"delay_seconds": 1.0, "delay_times": 10},
+        {"reset_times": 1},
+    ]
+    try:
+        for scenario in scenarios:
+            flex_world.service.queries[QUERY_ID] = QueryScript(
+                payload=STATEMENT, **scenario
+            )
+            flex_world.clock.advance(61)
+            client = flex_world.client(request_timeout_seconds=0.2)
+            outcome = fetch_and_ingest(database, _settings(flex_world), client=client)
+            texts.append(repr(outcome))
+            texts.append(json.dumps(list(outcome.run.diagnostics), default=str))
+            client.close()
+        # Direct client errors carry text of their own.
+        flex_world.script.send_errors = ["1012"]
+        flex_world.clock.advance(61)
+        with pytest.raises(Exception) as caught:  # noqa: PT011 - any error text counts
+            flex_world.client().fetch()
+        texts.append(str(caught.value) + repr(caught.value))
+    finally:
+        for name in ("httpx", "httpcore", "flexledger"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    texts.append(caplog.text)
+    texts.extend(record.getMessage() for record in caplog.records)
+    texts.append(_dump(database))
+    texts.append(repr(flex_world.service.log))
+    settings = _settings(flex_world)
+    texts.append(repr(settings) + str(settings.describe()))
+    haystack = "\n".join(texts)
+    assert "HTTP Request:" in caplog.text  # httpx really logged its request lines
+    for needle in (flex_world.token, quote(flex_world.token)):
+        assert needle not in haystack
