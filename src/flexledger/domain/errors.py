@@ -29,6 +29,7 @@ what the user can do next::
     │   ├── MissingRequiredSectionError the query lacks sections the ledger needs
     │   ├── AccountMismatchError        the statement is for another account
     │   └── BaseCurrencyMismatchError   the base currency disagrees with the ledger's
+    ├── InvalidRequestError         a request parameter is invalid (code per case)
     ├── NotFoundError
     └── ConflictError
         └── RunAlreadyActiveError       another run holds the run lock
@@ -260,6 +261,20 @@ class BaseCurrencyMismatchError(IngestionError):
         "A ledger keeps one base currency and never converts silently. Check "
         "BASE_CURRENCY, or start a new database for the other account."
     )
+
+
+class InvalidRequestError(FlexLedgerError):
+    """The request is not valid."""
+
+    code = "INVALID_REQUEST"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, hint: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint)
+        if code is not None:
+            # SPEC §12 names each case (INVALID_PAGINATION, INVALID_SORT_FIELD…).
+            self.code = code  # type: ignore[misc]
 
 
 class NotFoundError(FlexLedgerError):

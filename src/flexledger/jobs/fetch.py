@@ -14,13 +14,12 @@ from flexledger.adapter.flex_client import (
 from flexledger.config import Capability, Settings
 from flexledger.db.database import Database
 from flexledger.domain.clock import utc_now
-from flexledger.domain.runs import RunType, Stage, StageStatus
+from flexledger.domain.runs import IngestionRun, RunType, Stage, StageStatus
 from flexledger.jobs.ingest import (
     IngestOptions,
     IngestOutcome,
     Payload,
     PostPersistHook,
-    Progress,
     business_date,
     run_ingestion,
 )
@@ -120,7 +119,7 @@ def fetch_and_ingest(
     to_date: dt.date | None = None,
     run_type: RunType = RunType.SCHEDULED,
     hooks: Sequence[PostPersistHook] = (),
-    progress: Progress | None = None,
+    on_started: Callable[[IngestionRun], None] | None = None,
 ) -> IngestOutcome:
     """One run: fetch the statement for the window, then store it like an import.
 
@@ -150,7 +149,7 @@ def fetch_and_ingest(
         fetched,
         IngestOptions(run_type=run_type, flex_query_id=query_id),
         hooks=hooks,
-        progress=progress,
+        on_started=on_started,
     )
 
 

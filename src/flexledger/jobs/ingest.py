@@ -21,7 +21,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from flexledger.adapter.statement_reader import DEFAULT_MAX_BYTES, StatementReader
 from flexledger.config import Settings
@@ -39,6 +39,7 @@ from flexledger.domain.clock import utc_now
 from flexledger.domain.errors import (
     FlexLedgerError,
     IngestionError,
+    MalformedStatementError,
     MissingRequiredSectionError,
     StatementTooLargeError,
 )
@@ -124,15 +125,35 @@ def read_payload_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Payl
         StatementTooLargeError: the (decompressed) file is over the limit.
     """
     with path.open("rb") as raw:
-        magic = raw.read(2)
-        raw.seek(0)
-        stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
-        data = stream.read(max_bytes + 1)
+        return read_payload_stream(
+            raw, name=path.name, source="file", max_bytes=max_bytes
+        )
+
+
+def read_payload_stream(
+    raw: IO[bytes], *, name: str, source: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Payload:
+    """Load a statement from a binary stream, gunzipping it when it is gzip.
+
+    The size cap applies to the decompressed bytes, so a gzip bomb stops at the cap.
+
+    Raises:
+        StatementTooLargeError: over the limit.
+        MalformedStatementError: a broken gzip stream.
+    """
+    data = raw.read(max_bytes + 1)
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(max_bytes + 1)
+        except (OSError, EOFError) as exc:
+            raise MalformedStatementError(
+                f"{name} is not a readable gzip file: {exc}"
+            ) from None
     if len(data) > max_bytes:
         raise StatementTooLargeError(
-            f"{path.name} is larger than {max_bytes:,} bytes once decompressed."
+            f"{name} is larger than {max_bytes:,} bytes once decompressed."
         )
-    return Payload(data=data, source="file", name=path.name)
+    return Payload(data=data, source=source, name=name)
 
 
 PayloadSource = Callable[[Timeline], Payload]
@@ -175,6 +196,7 @@ def run_ingestion(
     *,
     hooks: Sequence[PostPersistHook] = (),
     progress: Progress | None = None,
+    on_started: Callable[[IngestionRun], None] | None = None,
 ) -> IngestOutcome:
     """Hold the run lock, obtain the payload from `source`, store it, close the run.
 
@@ -187,6 +209,8 @@ def run_ingestion(
     with database.run_lock():
         timeline = Timeline()
         run = _start_run(database, settings, options, timeline)
+        if on_started is not None:
+            on_started(run)
         try:
             payload = source(timeline)
             return _ingest(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from flexledger.web.api import health
+from flexledger.web.api import health, ingestion
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
 
@@ -28,4 +28,5 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.context = context
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(ingestion.router)
     return app

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from flexledger.adapter.flex_client import FlexClient, FlexClientConfig
 from flexledger.config import Settings
 from flexledger.db.database import Database
 
@@ -16,8 +18,13 @@ class AppContext:
         settings: the validated settings.
         database: the database handle; the composition root disposes of it.
         version: the running flexledger version.
+        flex_client_factory: builds the Flex client for "fetch now" (tests inject
+            one with a fake clock).
     """
 
     settings: Settings
     database: Database
     version: str
+    flex_client_factory: Callable[[FlexClientConfig], FlexClient] = field(
+        default=FlexClient
+    )

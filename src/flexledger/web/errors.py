@@ -18,6 +18,7 @@ from flexledger.domain.errors import (
     ConflictError,
     DatabaseError,
     FlexLedgerError,
+    InvalidRequestError,
     NotFoundError,
 )
 
@@ -26,6 +27,7 @@ STATUS_BY_ERROR: tuple[tuple[type[FlexLedgerError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (ConfigError, 400),
+    (InvalidRequestError, 400),
     (DatabaseError, 503),
 )
 

@@ -5,15 +5,35 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import IngestionRunRow
 from flexledger.domain.clock import utc_now
 from flexledger.domain.errors import NotFoundError
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType
+
+# SPEC §12 / R3: sort keys come from this allowlist, never from the request text.
+RUN_SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "started_at_utc": IngestionRunRow.started_at_utc,
+    "ended_at_utc": IngestionRunRow.ended_at_utc,
+    "status": IngestionRunRow.status,
+    "duration_ms": IngestionRunRow.duration_ms,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    """Filters of the runs list; None means "any"."""
+
+    status: RunStatus | None = None
+    run_type: RunType | None = None
+    from_utc: dt.datetime | None = None
+    to_utc: dt.datetime | None = None
 
 
 class RunRepository:
@@ -119,6 +139,43 @@ class RunRepository:
             )
         ).scalar_one_or_none()
         return _to_domain(row) if row is not None else None
+
+    def list_runs(
+        self,
+        filters: RunFilter,
+        *,
+        sort_by: str,
+        sort_dir: str,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[IngestionRun], int]:
+        """One page of runs and the total count; the run id breaks ties."""
+        conditions: list[ColumnElement[bool]] = []
+        if filters.status is not None:
+            conditions.append(IngestionRunRow.status == filters.status.value)
+        if filters.run_type is not None:
+            conditions.append(IngestionRunRow.run_type == filters.run_type.value)
+        if filters.from_utc is not None:
+            conditions.append(IngestionRunRow.started_at_utc >= filters.from_utc)
+        if filters.to_utc is not None:
+            conditions.append(IngestionRunRow.started_at_utc < filters.to_utc)
+        column = RUN_SORT_COLUMNS[sort_by]
+        tie_break = IngestionRunRow.ingestion_run_id
+        if sort_dir == "desc":
+            ordering = (column.desc().nulls_last(), tie_break.desc())
+        else:
+            ordering = (column.asc().nulls_last(), tie_break.asc())
+        total = self._session.execute(
+            select(func.count()).select_from(IngestionRunRow).where(*conditions)
+        ).scalar_one()
+        rows = self._session.execute(
+            select(IngestionRunRow)
+            .where(*conditions)
+            .order_by(*ordering)
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+        return [_to_domain(row) for row in rows], total
 
     def _row(self, ingestion_run_id: uuid.UUID) -> IngestionRunRow:
         row = self._session.get(IngestionRunRow, ingestion_run_id)

@@ -1,0 +1,216 @@
+"""Ingestion API: start a fetch, upload a statement, list and inspect runs."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from flexledger.adapter.statement_reader import DEFAULT_MAX_BYTES
+from flexledger.db.repositories.runs import RunFilter, RunRepository
+from flexledger.domain.errors import FlexLedgerError, RunAlreadyActiveError
+from flexledger.domain.runs import IngestionRun, RunStatus, RunType
+from flexledger.jobs.fetch import client_config, fetch_and_ingest
+from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_stream
+from flexledger.web.api.listing import (
+    envelope,
+    parse_choice,
+    parse_instant,
+    parse_list_query,
+)
+from flexledger.web.deps import ContextDep
+from flexledger.web.errors import error_body
+
+router = APIRouter(prefix="/ingestion", tags=["ingestion"])
+
+RUN_SORT_FIELDS = ("started_at_utc", "ended_at_utc", "status", "duration_ms")
+RUN_DEFAULT_SORT = ("started_at_utc", "desc")
+START_WAIT_SECONDS = 30.0
+
+
+def _run_out(run: IngestionRun, *, with_diagnostics: bool = False) -> dict[str, Any]:
+    # SCHEMA: account_id is internal and never leaves the app in API payloads.
+    canonical = _details(run, "canonical_mapping")
+    body: dict[str, Any] = {
+        "ingestion_run_id": str(run.ingestion_run_id),
+        "run_type": run.run_type.value,
+        "status": run.status.value,
+        "period_key": run.period_key,
+        "flex_query_id": run.flex_query_id,
+        "report_date_local": run.report_date_local.isoformat()
+        if run.report_date_local
+        else None,
+        "started_at_utc": run.started_at.isoformat(),
+        "ended_at_utc": run.ended_at.isoformat() if run.ended_at else None,
+        "duration_ms": run.duration_ms,
+        "error_code": run.error_code,
+        "error_message": run.error_message,
+        "canonical_input_row_count": canonical.get("canonical_input_row_count"),
+        "canonical_duration_ms": canonical.get("canonical_duration_ms"),
+        "canonical_skip_reason": canonical.get("canonical_skip_reason"),
+    }
+    if with_diagnostics:
+        body["diagnostics"] = list(run.diagnostics)
+    return body
+
+
+def _details(run: IngestionRun, stage: str) -> dict[str, Any]:
+    for event in reversed(run.diagnostics):
+        if event.get("stage") == stage:
+            details: dict[str, Any] = dict(event.get("details") or {})
+            return details
+    return {}
+
+
+def _conflict() -> JSONResponse:
+    # SPEC §5.2: this exact body.
+    return JSONResponse(
+        error_body(RunAlreadyActiveError.code, "run already active"), status_code=409
+    )
+
+
+@router.post("/run")
+def start_run(context: ContextDep) -> JSONResponse:
+    """Start fetching from IBKR now; 409 while another run is active."""
+    config = client_config(context.settings)
+    started = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def mark_started(run: IngestionRun) -> None:
+        outcome["run"] = run
+        started.set()
+
+    def work() -> None:
+        client = context.flex_client_factory(config)
+        try:
+            fetch_and_ingest(
+                context.database,
+                context.settings,
+                client=client,
+                run_type=RunType.MANUAL,
+                on_started=mark_started,
+            )
+        except FlexLedgerError as exc:
+            outcome["error"] = exc
+        finally:
+            client.close()
+            started.set()
+
+    threading.Thread(target=work, name="flexledger-fetch", daemon=True).start()
+    started.wait(START_WAIT_SECONDS)
+    if isinstance(outcome.get("error"), RunAlreadyActiveError):
+        return _conflict()
+    if "run" not in outcome:
+        error = outcome.get("error")
+        message = (
+            error.message if isinstance(error, FlexLedgerError) else "run did not start"
+        )
+        return JSONResponse(
+            error_body("INGESTION_UNEXPECTED_ERROR", message), status_code=500
+        )
+    run: IngestionRun = outcome["run"]
+    return JSONResponse(
+        {
+            "job_name": "ingestion",
+            "status": run.status.value,
+            "ingestion_run_id": str(run.ingestion_run_id),
+        }
+    )
+
+
+@router.post("/upload")
+def upload_statement(
+    context: ContextDep,
+    file: Annotated[UploadFile, File(description=".xml or .xml.gz Flex statement")],
+    allow_missing_sections: Annotated[bool, Form()] = False,
+) -> JSONResponse:
+    """Import an uploaded statement through the same pipeline as `flexledger import`."""
+    payload = read_payload_stream(
+        file.file,
+        name=file.filename or "upload.xml",
+        source="upload",
+        max_bytes=DEFAULT_MAX_BYTES,
+    )
+    try:
+        outcome = ingest_payload(
+            context.database,
+            context.settings,
+            payload,
+            IngestOptions(allow_missing_sections=allow_missing_sections),
+        )
+    except RunAlreadyActiveError:
+        return _conflict()
+    body = _run_out(outcome.run, with_diagnostics=True)
+    body.update(
+        raw_record_count=outcome.raw_record_count,
+        raw_record_deduplicated_count=outcome.raw_record_deduplicated_count,
+        raw_artifact_deduplicated=outcome.raw_artifact_deduplicated,
+        warnings=list(outcome.warnings),
+    )
+    return JSONResponse(body, status_code=200 if outcome.succeeded else 422)
+
+
+@router.get("/runs")
+def list_runs(request: Request, context: ContextDep) -> dict[str, Any]:
+    """Runs, newest first by default (SPEC §12 list contract)."""
+    params = request.query_params
+    query = parse_list_query(
+        params,
+        context.settings,
+        sort_fields=RUN_SORT_FIELDS,
+        default_sort=RUN_DEFAULT_SORT,
+    )
+    status = parse_choice(params, "status", [s.value for s in RunStatus])
+    run_type = parse_choice(params, "run_type", [t.value for t in RunType])
+    filters = RunFilter(
+        status=RunStatus(status) if status else None,
+        run_type=RunType(run_type) if run_type else None,
+        from_utc=parse_instant(params, "from_utc"),
+        to_utc=parse_instant(params, "to_utc"),
+    )
+    with context.database.unit_of_work() as uow:
+        runs, total = RunRepository(uow).list_runs(
+            filters,
+            sort_by=query.sort_by,
+            sort_dir=query.sort_dir,
+            limit=query.limit,
+            offset=query.offset,
+        )
+    normalized = {
+        "status": status,
+        "run_type": run_type,
+        "from_utc": filters.from_utc.isoformat() if filters.from_utc else None,
+        "to_utc": filters.to_utc.isoformat() if filters.to_utc else None,
+    }
+    return envelope([_run_out(run) for run in runs], total, query, normalized)
+
+
+@router.get("/runs/{ingestion_run_id}")
+def get_run(ingestion_run_id: uuid.UUID, context: ContextDep) -> dict[str, Any]:
+    """One run with its stage timeline."""
+    with context.database.unit_of_work() as uow:
+        run = RunRepository(uow).get(ingestion_run_id)
+    return _run_out(run, with_diagnostics=True)
+
+
+@router.get("/runs/{ingestion_run_id}/missing-sections")
+def missing_sections(
+    ingestion_run_id: uuid.UUID, context: ContextDep
+) -> dict[str, Any]:
+    """What the run's statement lacked, per the SPEC §6 matrix."""
+    with context.database.unit_of_work() as uow:
+        run = RunRepository(uow).get(ingestion_run_id)
+    preflight = _details(run, "preflight")
+    return {
+        "ingestion_run_id": str(run.ingestion_run_id),
+        "status": run.status.value,
+        "error_code": run.error_code,
+        "missing_sections": preflight.get("missing_sections", []),
+        "missing_hard_required": preflight.get("missing_hard_required", []),
+        "missing_reconciliation_required": preflight.get(
+            "missing_reconciliation_required", []
+        ),
+    }

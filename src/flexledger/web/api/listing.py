@@ -1,0 +1,143 @@
+"""The SPEC §12 list contract: pagination, sorting, filters, and the envelope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flexledger.config import Settings
+from flexledger.domain.errors import InvalidRequestError
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """A validated list request.
+
+    Attributes:
+        limit: rows to return, already clamped to API_MAX_LIMIT.
+        offset: rows to skip.
+        sort_by: an allowlisted field.
+        sort_dir: ``asc`` or ``desc``.
+        requested_limit: the limit as asked, before clamping.
+    """
+
+    limit: int
+    offset: int
+    sort_by: str
+    sort_dir: str
+    requested_limit: int
+
+
+def parse_list_query(
+    params: Mapping[str, str],
+    settings: Settings,
+    *,
+    sort_fields: Sequence[str],
+    default_sort: tuple[str, str],
+) -> ListQuery:
+    """Validate limit/offset/sort_by/sort_dir against the endpoint's allowlist.
+
+    No `sort_by` → the endpoint default; `sort_by` alone → API_DEFAULT_SORT_DIR.
+
+    Raises:
+        InvalidRequestError: INVALID_PAGINATION, INVALID_SORT_FIELD or
+            INVALID_SORT_DIRECTION.
+    """
+    limit = _integer(params, "limit", settings.api_default_limit)
+    offset = _integer(params, "offset", 0)
+    if limit < 1 or offset < 0:
+        raise InvalidRequestError(
+            "limit must be at least 1 and offset at least 0.", code="INVALID_PAGINATION"
+        )
+    sort_by = params.get("sort_by")
+    sort_dir = params.get("sort_dir")
+    if sort_by is None:
+        sort_by, default_dir = default_sort
+        sort_dir = sort_dir or default_dir
+    elif sort_by not in sort_fields:
+        raise InvalidRequestError(
+            f"sort_by must be one of {', '.join(sort_fields)}.",
+            code="INVALID_SORT_FIELD",
+        )
+    sort_dir = (sort_dir or settings.api_default_sort_dir).lower()
+    if sort_dir not in ("asc", "desc"):
+        raise InvalidRequestError(
+            "sort_dir must be asc or desc.", code="INVALID_SORT_DIRECTION"
+        )
+    return ListQuery(
+        limit=min(limit, settings.api_max_limit),
+        offset=offset,
+        sort_by=sort_by,
+        sort_dir=sort_dir,
+        requested_limit=limit,
+    )
+
+
+def envelope(
+    items: Sequence[Any], total: int, query: ListQuery, filters: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The list envelope: items, page, sort, filters (normalized)."""
+    return {
+        "items": list(items),
+        "page": {
+            "limit": query.requested_limit,
+            "offset": query.offset,
+            "returned": len(items),
+            "total": total,
+            "has_more": query.offset + len(items) < total,
+            "applied_limit": query.limit,
+        },
+        "sort": {"sort_by": query.sort_by, "sort_dir": query.sort_dir},
+        "filters": dict(filters),
+    }
+
+
+def parse_instant(params: Mapping[str, str], name: str) -> dt.datetime | None:
+    """An ISO-8601 instant filter; a value without a zone is taken as UTC.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequestError(
+            f"{name} must be an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z.",
+            code="INVALID_FILTER",
+        ) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+
+
+def parse_choice(
+    params: Mapping[str, str], name: str, allowed: Sequence[str]
+) -> str | None:
+    """An enumerated filter.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get(name)
+    if value is None:
+        return None
+    if value not in allowed:
+        raise InvalidRequestError(
+            f"{name} must be one of {', '.join(allowed)}.", code="INVALID_FILTER"
+        )
+    return value
+
+
+def _integer(params: Mapping[str, str], name: str, default: int) -> int:
+    value = params.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidRequestError(
+            f"{name} must be an integer.", code="INVALID_PAGINATION"
+        ) from None
