@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from flexledger.config import Settings, load_settings
 from flexledger.db.database import Database
+from flexledger.db.repositories.raw import RawRepository
 from flexledger.db.repositories.runs import RunRepository
 from flexledger.db.tables import (
     AccountRow,
@@ -115,7 +116,10 @@ def test_every_public_fixture_imports_with_every_row_kept(
     assert outcome.raw_record_count == wanted
     assert _record_count(database) == wanted
     with database.unit_of_work() as uow:
-        stored = uow.session.execute(select(RawArtifactRow.source_payload)).scalar_one()
+        artifact_id = uow.session.execute(
+            select(RawArtifactRow.raw_artifact_id)
+        ).scalar_one()
+        stored = RawRepository(uow).get_payload(artifact_id)
     assert stored == path.read_bytes()  # byte for byte, BOM and all
 
 
@@ -256,7 +260,7 @@ def test_bad_input_fails_the_run_and_changes_nothing(
     assert _ingest(database, COMPLETE).succeeded
     before = _raw_state(database)
     outcome = ingest_payload(
-        database, _settings(), Payload(data=body, source="file", name=name), ALLOW
+        database, _settings(), Payload.of_bytes(body, source="file", name=name), ALLOW
     )
     assert outcome.run.status is RunStatus.FAILED
     assert outcome.run.error_code == code
@@ -275,7 +279,10 @@ def test_unknown_sections_and_attributes_are_kept_raw(
         1,
     )
     outcome = ingest_payload(
-        database, _settings(), Payload(data=body, source="file", name="drift"), ALLOW
+        database,
+        _settings(),
+        Payload.of_bytes(body, source="file", name="drift"),
+        ALLOW,
     )
     assert outcome.succeeded
     with database.unit_of_work() as uow:

@@ -141,7 +141,9 @@ def fetch_and_ingest(
         statement = client.fetch(
             from_date=start, to_date=end, observer=_TimelineObserver(timeline)
         )
-        return Payload(data=statement.data, source="flex_web_service", name=query_id)
+        return Payload.of_bytes(
+            statement.data, source="flex_web_service", name=query_id
+        )
 
     return run_ingestion(
         database,

@@ -8,6 +8,12 @@ Transactions: the run row is committed on its own first, so a failure can always
 recorded. The artifact and all its records are one transaction: a crash mid-persist
 leaves no record of that payload. Whatever happens, the run ends `success` or
 `failed` with a code and the timeline, and the lock is released.
+
+Memory stays flat as statements grow: the payload is streamed from its file twice —
+once to hash and compress it (the artifact keeps the exact bytes, gzip-compressed),
+once through the parser while its rows are written in batches. Checks that need the
+whole statement (accounts, base currency, required sections) run at the end of that
+pass, inside the same transaction, and roll it back when they fail.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import gzip
 import hashlib
 import io
 import traceback
+import zlib
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from flexledger.adapter.statement_reader import DEFAULT_MAX_BYTES, StatementReader
 from flexledger.config import Settings
@@ -37,6 +45,7 @@ from flexledger.db.repositories.runs import RunRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.clock import utc_now
 from flexledger.domain.errors import (
+    AccountMismatchError,
     FlexLedgerError,
     IngestionError,
     MalformedStatementError,
@@ -44,17 +53,20 @@ from flexledger.domain.errors import (
     StatementTooLargeError,
 )
 from flexledger.domain.flex_dates import parse_flex_date
-from flexledger.domain.raw import PayloadInfo
+from flexledger.domain.raw import PayloadInfo, RawRecord
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType, Stage, StageStatus
 from flexledger.jobs.account_check import AccountDecision, decide_account
 from flexledger.jobs.crashpoint import crashpoint
-from flexledger.jobs.preflight import check_sections
+from flexledger.jobs.preflight import SectionCheck, check_sections
 from flexledger.jobs.timeline import Timeline
 
 PERSIST_BATCH_ROWS = 5_000
 UNKNOWN_ACCOUNT = "unknown"
+_CHUNK_BYTES = 1024 * 1024
+_GZIP_LEVEL = 1  # a quarter of the time of level 6 for a slightly larger artifact
 
 Progress = Callable[[int, int], None]
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
 class PostPersistHook(Protocol):
@@ -66,17 +78,24 @@ class PostPersistHook(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    """Statement bytes and where they came from.
+    """A statement and where it came from, readable as often as needed.
 
     Attributes:
-        data: the statement exactly as received (decompressed when it came gzipped).
-        source: ``file`` or ``flex_web_service``; shown in the timeline.
-        name: file name or query name, for messages.
+        source: ``file``, ``upload`` or ``flex_web_service``; shown in the timeline.
+        name: file name or query id, for messages.
+        opener: returns a fresh stream of the statement bytes (decompressed).
     """
 
-    data: bytes
     source: str
     name: str
+    opener: Opener
+
+    @classmethod
+    def of_bytes(cls, data: bytes, *, source: str, name: str) -> Payload:
+        """A payload already in memory (a fetched statement, tests)."""
+        return cls(
+            source=source, name=name, opener=lambda: nullcontext(io.BytesIO(data))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,42 +137,38 @@ class IngestOutcome:
         return self.run.status is RunStatus.SUCCESS
 
 
-def read_payload_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Payload:
-    """Load a `.xml` or `.xml.gz` statement file, refusing more than `max_bytes`.
+def read_payload_file(path: Path) -> Payload:
+    """A `.xml` or `.xml.gz` statement file, read lazily (gzip detected by content)."""
 
-    Raises:
-        StatementTooLargeError: the (decompressed) file is over the limit.
-    """
-    with path.open("rb") as raw:
-        return read_payload_stream(
-            raw, name=path.name, source="file", max_bytes=max_bytes
-        )
+    @contextmanager
+    def opener() -> Iterator[IO[bytes]]:
+        with path.open("rb") as raw:
+            if raw.read(2) == b"\x1f\x8b":
+                raw.seek(0)
+                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                    yield cast("IO[bytes]", unzipped)
+                return
+            raw.seek(0)
+            yield raw
+
+    return Payload(source="file", name=path.name, opener=opener)
 
 
-def read_payload_stream(
-    raw: IO[bytes], *, name: str, source: str, max_bytes: int = DEFAULT_MAX_BYTES
-) -> Payload:
-    """Load a statement from a binary stream, gunzipping it when it is gzip.
+def read_payload_stream(raw: IO[bytes], *, name: str, source: str) -> Payload:
+    """A statement in a seekable stream (an upload's spooled file); gzip detected."""
 
-    The size cap applies to the decompressed bytes, so a gzip bomb stops at the cap.
+    @contextmanager
+    def opener() -> Iterator[IO[bytes]]:
+        raw.seek(0)
+        if raw.read(2) == b"\x1f\x8b":
+            raw.seek(0)
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield cast("IO[bytes]", unzipped)
+            return
+        raw.seek(0)
+        yield raw
 
-    Raises:
-        StatementTooLargeError: over the limit.
-        MalformedStatementError: a broken gzip stream.
-    """
-    data = raw.read(max_bytes + 1)
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(max_bytes + 1)
-        except (OSError, EOFError) as exc:
-            raise MalformedStatementError(
-                f"{name} is not a readable gzip file: {exc}"
-            ) from None
-    if len(data) > max_bytes:
-        raise StatementTooLargeError(
-            f"{name} is larger than {max_bytes:,} bytes once decompressed."
-        )
-    return Payload(data=data, source=source, name=name)
+    return Payload(source=source, name=name, opener=opener)
 
 
 PayloadSource = Callable[[Timeline], Payload]
@@ -168,19 +183,14 @@ def ingest_payload(
     hooks: Sequence[PostPersistHook] = (),
     progress: Progress | None = None,
 ) -> IngestOutcome:
-    """Store one payload already in hand (a file) under the run lock.
+    """Store one payload already in hand (a file or an upload) under the run lock.
 
     Raises:
         RunAlreadyActiveError: another run holds the lock (no run row is written).
     """
 
     def already_here(timeline: Timeline) -> Payload:
-        timeline.add(
-            Stage.DOWNLOAD,
-            StageStatus.COMPLETED,
-            source=payload.source,
-            payload_bytes=len(payload.data),
-        )
+        timeline.add(Stage.DOWNLOAD, StageStatus.COMPLETED, source=payload.source)
         return payload
 
     return run_ingestion(
@@ -213,9 +223,8 @@ def run_ingestion(
             on_started(run)
         try:
             payload = source(timeline)
-            return _ingest(
-                database, settings, payload, options, run, timeline, hooks, progress
-            )
+            job = _Job(database, settings, payload, options, run, timeline)
+            return job.ingest(hooks, progress)
         except FlexLedgerError as exc:
             return _fail(database, run, timeline, exc.code, exc.message, exc)
         except Exception as exc:
@@ -228,6 +237,11 @@ def run_ingestion(
                 exc,
                 with_traceback=True,
             )
+
+
+def business_date(instant: dt.datetime, timezone: str) -> dt.date:
+    """The business date of an instant in the given IANA zone (SPEC §4, D-8)."""
+    return instant.astimezone(zoneinfo.ZoneInfo(timezone)).date()
 
 
 def _start_run(
@@ -265,188 +279,355 @@ def _start_run(
     return run
 
 
-def _ingest(
-    database: Database,
-    settings: Settings,
-    payload: Payload,
-    options: IngestOptions,
-    run: IngestionRun,
-    timeline: Timeline,
-    hooks: Sequence[PostPersistHook],
-    progress: Progress | None,
-) -> IngestOutcome:
-    info = _scan(payload)
-    flex_query_id = options.flex_query_id or f"file:{info.query_name or payload.name}"
-    with database.unit_of_work() as uow:
-        stored_account = AccountRepository(uow).find()
-    decision = decide_account(
-        info,
-        stored=stored_account,
-        account_setting=settings.account_id,
-        base_currency_setting=settings.base_currency,
-        base_currency_is_explicit="base_currency" in settings.model_fields_set,
-    )
-    warnings = [*info.warnings, *decision.warnings]
-    selected = tuple(info.statements[index] for index in decision.statement_indexes)
-    sections = check_sections(selected)
-    if info.query_type not in (None, "AF"):
-        raise IngestionError(
-            f"The statement is of type {info.query_type}, not an Activity Flex "
-            "statement (AF).",
-            hint="Use an Activity Flex Query; Trade Confirmation queries don't fit.",
-        )
-    missing_reconciliation = (
-        sections.missing_reconciliation_required
-        if settings.reconciliation_enabled
-        else ()
-    )
-    missing = sections.missing_hard_required + missing_reconciliation
-    preflight_details = {
-        "detected_sections": list(sections.detected_sections),
-        "missing_sections": list(missing),
-        "missing_hard_required": list(sections.missing_hard_required),
-        "missing_reconciliation_required": list(
-            sections.missing_reconciliation_required
-        ),
-        "statement_count": len(info.statements),
-        "imported_statement_count": len(selected),
-        "skipped_accounts": list(decision.skipped_accounts),
-        "warnings": warnings,
-    }
-    report_date = max(
-        (d for d in (parse_flex_date(s.to_date) for s in selected) if d), default=None
-    )
-    target = _PersistTarget(
-        database, run, payload, decision, info, flex_query_id, report_date, timeline
-    )
-    if missing and not options.allow_missing_sections:
-        timeline.add(
-            Stage.PREFLIGHT,
-            StageStatus.FAILED,
-            error_code=MissingRequiredSectionError.code,
-            **preflight_details,
-        )
-        # The payload is evidence of what the query returned: keep its bytes.
-        _persist(target, records=False, progress=None)
-        raise MissingRequiredSectionError(
-            "The statement lacks required sections: " + ", ".join(missing) + "."
-        )
-    if missing:
-        warnings.append("imported without required sections: " + ", ".join(missing))
-        preflight_details["warnings"] = warnings
-    timeline.add(Stage.PREFLIGHT, StageStatus.COMPLETED, **preflight_details)
-    artifact, inserted, duplicates = _persist(target, records=True, progress=progress)
-    with database.unit_of_work() as uow:
-        for hook in hooks:
-            hook(uow, run, timeline)
-        timeline.add(Stage.RUN, StageStatus.SUCCESS)
-        closed = RunRepository(uow).finish(
-            run.ingestion_run_id,
-            status=RunStatus.SUCCESS,
-            diagnostics=timeline.events,
-            report_date_local=report_date,
-        )
-    return IngestOutcome(
-        run=closed,
-        raw_record_count=inserted,
-        raw_record_deduplicated_count=duplicates,
-        raw_artifact_deduplicated=artifact.deduplicated,
-        warnings=tuple(warnings),
-    )
-
-
-def _scan(payload: Payload) -> PayloadInfo:
-    """Read the whole payload once, keeping only what it says about itself."""
-    reader = StatementReader(io.BytesIO(payload.data))
-    for _ in reader.records():
-        pass
-    if not reader.info.statements:
-        raise IngestionError(
-            "The file holds no FlexStatement.",
-            hint="Run the Flex Query for a period with data and import that file.",
-        )
-    return reader.info
-
-
 @dataclass(frozen=True, slots=True)
-class _PersistTarget:
-    """Everything the persist stage needs to know about the run and payload."""
+class _Digest:
+    sha256: str
+    size: int
+    compressed: bytes
 
-    database: Database
-    run: IngestionRun
-    payload: Payload
+
+@dataclass
+class _Persisted:
+    artifact: StoredArtifact
+    inserted: int
+    already_stored: int
     decision: AccountDecision
     info: PayloadInfo
-    flex_query_id: str
+    sections: SectionCheck
     report_date: dt.date | None
+    warnings: list[str]
+
+
+class _SectionsMissingError(Exception):
+    """Internal: sections are missing; roll back, then keep the payload as evidence."""
+
+    def __init__(self, persisted: _Persisted, missing: tuple[str, ...]) -> None:
+        super().__init__(", ".join(missing))
+        self.persisted = persisted
+        self.missing = missing
+
+
+@dataclass
+class _Job:
+    """One payload's way from bytes to committed raw rows."""
+
+    database: Database
+    settings: Settings
+    payload: Payload
+    options: IngestOptions
+    run: IngestionRun
     timeline: Timeline
 
-
-def _persist(
-    target: _PersistTarget, *, records: bool, progress: Progress | None
-) -> tuple[StoredArtifact, int, int]:
-    """Store the artifact and (unless only evidence is kept) its records, in one tx."""
-    database, run, payload = target.database, target.run, target.payload
-    decision, info, timeline = target.decision, target.info, target.timeline
-    flex_query_id, report_date = target.flex_query_id, target.report_date
-    account = decision.account
-    digest = hashlib.sha256(payload.data).hexdigest()
-    selected = set(decision.statement_indexes)
-    dates = {s.index: parse_flex_date(s.to_date) for s in info.statements}
-    total = sum(info.statements[index].row_count for index in selected)
-    inserted = seen = 0
-    with database.unit_of_work() as uow:
-        if decision.is_new:
-            AccountRepository(uow).add(account)
-        RunRepository(uow).update_identity(
-            run.ingestion_run_id,
-            account_id=account.account_id,
-            flex_query_id=flex_query_id,
-        )
-        raw = RawRepository(uow)
-        artifact = raw.add_artifact(
-            NewArtifact(
-                ingestion_run_id=run.ingestion_run_id,
-                account_id=account.account_id,
-                period_key=run.period_key,
-                flex_query_id=flex_query_id,
-                payload_sha256=digest,
-                payload=payload.data,
-                report_date_local=report_date,
+    def ingest(
+        self, hooks: Sequence[PostPersistHook], progress: Progress | None
+    ) -> IngestOutcome:
+        digest = self._digest()
+        try:
+            persisted = self._persist(digest, progress)
+        except _SectionsMissingError as required:
+            self._keep_evidence(digest, required)
+            raise MissingRequiredSectionError(
+                "The statement lacks required sections: "
+                + ", ".join(required.missing)
+                + "."
+            ) from None
+        with self.database.unit_of_work() as uow:
+            for hook in hooks:
+                hook(uow, self.run, self.timeline)
+            self.timeline.add(Stage.RUN, StageStatus.SUCCESS)
+            closed = RunRepository(uow).finish(
+                self.run.ingestion_run_id,
+                status=RunStatus.SUCCESS,
+                diagnostics=self.timeline.events,
+                report_date_local=persisted.report_date,
             )
+        return IngestOutcome(
+            run=closed,
+            raw_record_count=persisted.inserted,
+            raw_record_deduplicated_count=persisted.already_stored,
+            raw_artifact_deduplicated=persisted.artifact.deduplicated,
+            warnings=tuple(persisted.warnings),
         )
-        if records:
-            reader = StatementReader(io.BytesIO(payload.data))
-            for batch in _batches(
-                RecordPlacement(
-                    record, dates[record.statement_index], account.account_id
+
+    def _digest(self) -> _Digest:
+        """Hash and compress the exact bytes in one streaming read."""
+        sha = hashlib.sha256()
+        compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 31)  # gzip container
+        parts: list[bytes] = []
+        size = 0
+        with self.payload.opener() as stream:
+            try:
+                while chunk := stream.read(_CHUNK_BYTES):
+                    size += len(chunk)
+                    if size > DEFAULT_MAX_BYTES:
+                        raise StatementTooLargeError(
+                            f"{self.payload.name} is larger than "
+                            f"{DEFAULT_MAX_BYTES:,} bytes."
+                        )
+                    sha.update(chunk)
+                    parts.append(compressor.compress(chunk))
+            except (OSError, EOFError, zlib.error) as exc:
+                raise MalformedStatementError(
+                    f"{self.payload.name} could not be read: {exc}"
+                ) from None
+        parts.append(compressor.flush())
+        return _Digest(sha.hexdigest(), size, b"".join(parts))
+
+    def _persist(self, digest: _Digest, progress: Progress | None) -> _Persisted:
+        """Stream rows into one transaction; whole-statement checks end it."""
+        settings = self.settings
+        with self.database.unit_of_work() as uow:
+            stored_account = AccountRepository(uow).find()
+            chosen = settings.account_id or (
+                stored_account.account_id if stored_account else None
+            )
+            raw = RawRepository(uow)
+            writer = _RecordWriter(self, raw, digest, chosen)
+            with self.payload.opener() as stream:
+                reader = StatementReader(stream)
+                for batch in _batches(reader.records()):
+                    writer.write(reader, batch)
+                    if progress is not None:
+                        progress(reader.bytes_read, digest.size)
+            info = reader.info
+            if not info.statements:
+                raise IngestionError(
+                    "The file holds no FlexStatement.",
+                    hint="Run the Flex Query for a period with data; import that file.",
                 )
-                for record in reader.records()
-                if record.statement_index in selected
-            ):
-                inserted += raw.add_records(artifact, run.ingestion_run_id, batch)
-                seen += len(batch)
-                crashpoint("persist_batch")
-                if progress is not None:
-                    progress(seen, total)
-        crashpoint("before_persist_commit")
-    timeline.add(
-        Stage.PERSIST,
-        StageStatus.COMPLETED,
-        payload_sha256=digest,
-        raw_artifact_id=str(artifact.raw_artifact_id),
-        raw_artifact_deduplicated=artifact.deduplicated,
-        raw_record_count=inserted,
-        raw_record_deduplicated_count=seen - inserted,
-        evidence_only=not records,
-    )
-    return artifact, inserted, seen - inserted
+            decision = decide_account(
+                info,
+                stored=stored_account,
+                account_setting=settings.account_id,
+                base_currency_setting=settings.base_currency,
+                base_currency_is_explicit="base_currency" in settings.model_fields_set,
+            )
+            artifact = writer.artifact_for(reader, decision.account.account_id)
+            persisted = self._check(writer, decision, info, artifact)
+            flex_query_id = self._flex_query_id(info)
+            if decision.is_new:
+                AccountRepository(uow).add(decision.account)
+            RunRepository(uow).update_identity(
+                self.run.ingestion_run_id,
+                account_id=decision.account.account_id,
+                flex_query_id=flex_query_id,
+            )
+            crashpoint("before_persist_commit")
+        self._persisted_event(digest, persisted, evidence_only=False)
+        return persisted
+
+    def _check(
+        self,
+        writer: _RecordWriter,
+        decision: AccountDecision,
+        info: PayloadInfo,
+        artifact: StoredArtifact,
+    ) -> _Persisted:
+        selected = tuple(info.statements[index] for index in decision.statement_indexes)
+        sections = check_sections(selected)
+        if info.query_type not in (None, "AF"):
+            raise IngestionError(
+                f"The statement is of type {info.query_type}, not an Activity Flex "
+                "statement (AF).",
+                hint="Use an Activity Flex Query; Trade Confirmation ones don't fit.",
+            )
+        missing = sections.missing_hard_required
+        if self.settings.reconciliation_enabled:
+            missing += sections.missing_reconciliation_required
+        warnings = [*info.warnings, *decision.warnings]
+        persisted = _Persisted(
+            artifact=artifact,
+            inserted=writer.inserted,
+            already_stored=writer.already_stored,
+            decision=decision,
+            info=info,
+            sections=sections,
+            report_date=max(
+                (d for d in (parse_flex_date(s.to_date) for s in selected) if d),
+                default=None,
+            ),
+            warnings=warnings,
+        )
+        if missing and not self.options.allow_missing_sections:
+            self._preflight_event(persisted, missing, failed=True)
+            raise _SectionsMissingError(persisted, missing)
+        if missing:
+            warnings.append("imported without required sections: " + ", ".join(missing))
+        self._preflight_event(persisted, missing, failed=False)
+        return persisted
+
+    def _keep_evidence(self, digest: _Digest, required: _SectionsMissingError) -> None:
+        """Store only the artifact of a statement that failed preflight."""
+        account = required.persisted.decision.account
+        with self.database.unit_of_work() as uow:
+            if required.persisted.decision.is_new:
+                AccountRepository(uow).add(account)
+            artifact = RawRepository(uow).add_artifact(
+                self._new_artifact(
+                    digest,
+                    account.account_id,
+                    query_name=required.persisted.info.query_name,
+                    report_date=required.persisted.report_date,
+                )
+            )
+            RunRepository(uow).update_identity(
+                self.run.ingestion_run_id,
+                account_id=account.account_id,
+                flex_query_id=self._flex_query_id(required.persisted.info),
+            )
+        evidence = replace(required.persisted, artifact=artifact, inserted=0)
+        self._persisted_event(digest, evidence, evidence_only=True)
+
+    def _new_artifact(
+        self,
+        digest: _Digest,
+        account_id: str,
+        *,
+        query_name: str | None,
+        report_date: dt.date | None,
+    ) -> NewArtifact:
+        return NewArtifact(
+            ingestion_run_id=self.run.ingestion_run_id,
+            account_id=account_id,
+            period_key=self.run.period_key,
+            flex_query_id=self._query_id(query_name),
+            payload_sha256=digest.sha256,
+            payload_size_bytes=digest.size,
+            compressed_payload=digest.compressed,
+            report_date_local=report_date,
+        )
+
+    def _flex_query_id(self, info: PayloadInfo | None) -> str:
+        return self._query_id(info.query_name if info else None)
+
+    def _query_id(self, query_name: str | None) -> str:
+        if self.options.flex_query_id:
+            return self.options.flex_query_id
+        return f"file:{query_name or self.payload.name}"
+
+    def _preflight_event(
+        self, persisted: _Persisted, missing: tuple[str, ...], *, failed: bool
+    ) -> None:
+        sections = persisted.sections
+        details: dict[str, object] = {
+            "detected_sections": list(sections.detected_sections),
+            "missing_sections": list(missing),
+            "missing_hard_required": list(sections.missing_hard_required),
+            "missing_reconciliation_required": list(
+                sections.missing_reconciliation_required
+            ),
+            "statement_count": len(persisted.info.statements),
+            "imported_statement_count": len(persisted.decision.statement_indexes),
+            "skipped_accounts": list(persisted.decision.skipped_accounts),
+            "warnings": list(persisted.warnings),
+        }
+        if failed:
+            details["error_code"] = MissingRequiredSectionError.code
+        status = StageStatus.FAILED if failed else StageStatus.COMPLETED
+        self.timeline.add(Stage.PREFLIGHT, status, **details)
+
+    def _persisted_event(
+        self, digest: _Digest, persisted: _Persisted, *, evidence_only: bool
+    ) -> None:
+        self.timeline.add(
+            Stage.PERSIST,
+            StageStatus.COMPLETED,
+            payload_sha256=digest.sha256,
+            payload_bytes=digest.size,
+            stored_bytes=len(digest.compressed),
+            raw_artifact_id=str(persisted.artifact.raw_artifact_id),
+            raw_artifact_deduplicated=persisted.artifact.deduplicated,
+            raw_record_count=persisted.inserted,
+            raw_record_deduplicated_count=persisted.already_stored,
+            evidence_only=evidence_only,
+        )
 
 
-def _batches(placements: Iterator[RecordPlacement]) -> Iterator[list[RecordPlacement]]:
-    batch: list[RecordPlacement] = []
-    for placement in placements:
-        batch.append(placement)
+class _RecordWriter:
+    """Writes records as they stream, creating the artifact at the first one.
+
+    Rows of statements for other accounts are skipped here; whether the payload as a
+    whole may be stored is decided at the end (decide_account), which rolls the
+    transaction back when it may not.
+    """
+
+    def __init__(
+        self, job: _Job, raw: RawRepository, digest: _Digest, chosen: str | None
+    ) -> None:
+        self._job = job
+        self._raw = raw
+        self._digest = digest
+        self._chosen = chosen
+        self._artifact: StoredArtifact | None = None
+        self._existing: set[tuple[str, str]] = set()
+        self._dates: dict[int, dt.date | None] = {}
+        self.inserted = 0
+        self.already_stored = 0
+
+    def write(self, reader: StatementReader, batch: list[RawRecord]) -> None:
+        """Insert the batch's rows that belong to the ledger and are new."""
+        placements: list[RecordPlacement] = []
+        for record in batch:
+            account = reader.statement_account(record.statement_index)
+            target = self._account(account)
+            if account is not None and account != target:
+                continue
+            # Known refs come with the artifact, so it must exist before the check.
+            self.artifact_for(reader, target)
+            if (record.section_name, record.source_row_ref) in self._existing:
+                self.already_stored += 1
+                continue
+            placements.append(
+                RecordPlacement(
+                    record, self._date(reader, record.statement_index), target
+                )
+            )
+        if placements:
+            self.inserted += self._raw.add_records(
+                self.artifact_for(reader, placements[0].account_id),
+                self._job.run.ingestion_run_id,
+                placements,
+            )
+        crashpoint("persist_batch")
+
+    def artifact_for(self, reader: StatementReader, account_id: str) -> StoredArtifact:
+        """The payload's artifact, stored the first time a row needs it."""
+        if self._artifact is None:
+            self._artifact = self._raw.add_artifact(
+                self._job._new_artifact(
+                    self._digest,
+                    account_id,
+                    query_name=reader.query_name,
+                    report_date=parse_flex_date(reader.statement_to_date(0))
+                    if reader.statement_count
+                    else None,
+                )
+            )
+            if self._artifact.deduplicated:
+                self._existing = self._raw.existing_refs(self._artifact.raw_artifact_id)
+        return self._artifact
+
+    def _account(self, statement_account: str | None) -> str:
+        if self._chosen is None:
+            if statement_account is None:
+                raise AccountMismatchError(
+                    "The statement names no account (no accountId).",
+                    hint="Set ACCOUNT_ID to the account this ledger should hold.",
+                )
+            # Provisional: decide_account refuses several accounts at the end.
+            self._chosen = statement_account
+        return self._chosen
+
+    def _date(self, reader: StatementReader, index: int) -> dt.date | None:
+        if index not in self._dates:
+            self._dates[index] = parse_flex_date(reader.statement_to_date(index))
+        return self._dates[index]
+
+
+def _batches(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
+    batch: list[RawRecord] = []
+    for record in records:
+        batch.append(record)
         if len(batch) >= PERSIST_BATCH_ROWS:
             yield batch
             batch = []
@@ -489,6 +670,15 @@ def _fail(
     return IngestOutcome(run=closed)
 
 
-def business_date(instant: dt.datetime, timezone: str) -> dt.date:
-    """The business date of an instant in the given IANA zone (SPEC §4, D-8)."""
-    return instant.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+__all__ = [
+    "IngestOptions",
+    "IngestOutcome",
+    "Payload",
+    "PostPersistHook",
+    "Progress",
+    "business_date",
+    "ingest_payload",
+    "read_payload_file",
+    "read_payload_stream",
+    "run_ingestion",
+]

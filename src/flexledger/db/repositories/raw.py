@@ -1,36 +1,66 @@
 """Raw artifacts and records: insert and read only (SPEC R1).
 
 There is deliberately no update or delete here: raw data is the ledger's source of
-truth, and everything derived can be rebuilt from it.
+truth, and everything derived can be rebuilt from it. Records are written with the
+driver's bulk paths (SQLite `executemany`, PostgreSQL `COPY`), inside the caller's
+transaction, because a statement can hold hundreds of thousands of rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import RawArtifactRow, RawRecordRow
+from flexledger.domain.clock import utc_now
 from flexledger.domain.ids import new_id
 from flexledger.domain.raw import RawRecord
+
+GZIP = "gzip"
+IDENTITY = "identity"
+
+_RECORD_COLUMNS = (
+    "raw_record_id",
+    "ingestion_run_id",
+    "raw_artifact_id",
+    "account_id",
+    "period_key",
+    "flex_query_id",
+    "payload_sha256",
+    "report_date_local",
+    "section_name",
+    "source_row_ref",
+    "source_payload",
+    "created_at_utc",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class NewArtifact:
-    """A payload to store, byte for byte."""
+    """A payload to store.
+
+    Attributes:
+        compressed_payload: the exact bytes, gzip-compressed (lossless).
+        payload_sha256: SHA-256 of the original (uncompressed) bytes.
+        payload_size_bytes: length of the original bytes.
+    """
 
     ingestion_run_id: uuid.UUID
     account_id: str
     period_key: str
     flex_query_id: str
     payload_sha256: str
-    payload: bytes
+    payload_size_bytes: int
+    compressed_payload: bytes
     report_date_local: dt.date | None
 
 
@@ -41,7 +71,7 @@ class StoredArtifact:
     Attributes:
         raw_artifact_id: its id.
         account_id, period_key, flex_query_id, payload_sha256: copied to its records.
-        deduplicated: True when the same bytes were already stored (nothing new).
+        deduplicated: True when the same bytes were already stored for the account.
     """
 
     raw_artifact_id: uuid.UUID
@@ -54,7 +84,7 @@ class StoredArtifact:
 
 @dataclass(frozen=True, slots=True)
 class RecordPlacement:
-    """Where a record goes: its run and statement dates."""
+    """A record and the statement facts it is stored with."""
 
     record: RawRecord
     report_date_local: dt.date | None
@@ -80,12 +110,18 @@ class RawRepository:
             "flex_query_id": artifact.flex_query_id,
             "payload_sha256": artifact.payload_sha256,
             "report_date_local": artifact.report_date_local,
-            "source_payload": artifact.payload,
+            "source_payload": artifact.compressed_payload,
+            "payload_encoding": GZIP,
+            "payload_size_bytes": artifact.payload_size_bytes,
         }
-        statement = self._insert_ignoring_duplicates(RawArtifactRow).values(values)
-        inserted = self._session.execute(
-            statement.returning(RawArtifactRow.raw_artifact_id)
-        ).scalar_one_or_none()
+        dialect = postgresql if self._dialect == "postgresql" else sqlite
+        statement = (
+            dialect.insert(RawArtifactRow)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(RawArtifactRow.raw_artifact_id)
+        )
+        inserted = self._session.execute(statement).scalar_one_or_none()
         if inserted is None:  # a concurrent writer stored it first
             found = self._find_by_content(artifact.account_id, artifact.payload_sha256)
             if found is None:  # pragma: no cover - the conflict implies a row
@@ -100,39 +136,53 @@ class RawRepository:
             deduplicated=False,
         )
 
+    def existing_refs(self, raw_artifact_id: uuid.UUID) -> set[tuple[str, str]]:
+        """(section, source_row_ref) of the records an artifact already has."""
+        rows = self._session.execute(
+            select(RawRecordRow.section_name, RawRecordRow.source_row_ref).where(
+                RawRecordRow.raw_artifact_id == raw_artifact_id
+            )
+        )
+        return {(section, ref) for section, ref in rows}
+
     def add_records(
         self,
         artifact: StoredArtifact,
         ingestion_run_id: uuid.UUID,
-        placements: Iterable[RecordPlacement],
+        placements: Sequence[RecordPlacement],
     ) -> int:
-        """Insert records, skipping ones already stored for the artifact.
+        """Insert records the artifact does not have yet (callers filter by ref).
 
         Returns:
-            How many were inserted (the rest were already there).
+            How many were inserted.
         """
-        rows: list[dict[str, Any]] = [
-            {
-                "raw_record_id": new_id(),
-                "ingestion_run_id": ingestion_run_id,
-                "raw_artifact_id": artifact.raw_artifact_id,
-                "account_id": placement.account_id,
-                "period_key": artifact.period_key,
-                "flex_query_id": artifact.flex_query_id,
-                "payload_sha256": artifact.payload_sha256,
-                "report_date_local": placement.report_date_local,
-                "section_name": placement.record.section_name,
-                "source_row_ref": placement.record.source_row_ref,
-                "source_payload": dict(placement.record.attrs),
-            }
+        if not placements:
+            return 0
+        created = utc_now()
+        rows = [
+            (
+                new_id(),
+                ingestion_run_id,
+                artifact.raw_artifact_id,
+                placement.account_id,
+                artifact.period_key,
+                artifact.flex_query_id,
+                artifact.payload_sha256,
+                placement.report_date_local,
+                placement.record.section_name,
+                placement.record.source_row_ref,
+                # SPEC §5.3: attribute map with sorted keys.
+                json.dumps(placement.record.attrs, sort_keys=True, ensure_ascii=False),
+                created,
+            )
             for placement in placements
         ]
-        if not rows:
-            return 0
-        statement = self._insert_ignoring_duplicates(RawRecordRow).returning(
-            RawRecordRow.raw_record_id
-        )
-        return len(self._session.execute(statement, rows).all())
+        driver = self._session.connection().connection.driver_connection
+        if self._dialect == "postgresql":
+            self._copy_records(driver, rows)
+        else:
+            self._executemany_records(driver, rows)
+        return len(rows)
 
     def count_records(self, raw_artifact_id: uuid.UUID) -> int:
         """How many records an artifact has."""
@@ -143,24 +193,52 @@ class RawRepository:
         ).scalar_one()
 
     def get_payload(self, raw_artifact_id: uuid.UUID) -> bytes:
-        """The exact stored bytes of an artifact."""
-        payload: bytes = self._session.execute(
-            select(RawArtifactRow.source_payload).where(
-                RawArtifactRow.raw_artifact_id == raw_artifact_id
-            )
-        ).scalar_one()
-        return payload
+        """The exact original bytes of an artifact (decompressed if stored so)."""
+        stored, encoding = self._session.execute(
+            select(
+                RawArtifactRow.source_payload, RawArtifactRow.payload_encoding
+            ).where(RawArtifactRow.raw_artifact_id == raw_artifact_id)
+        ).one()
+        return gzip.decompress(stored) if encoding == GZIP else bytes(stored)
 
-    def list_section_refs(
-        self, raw_artifact_id: uuid.UUID
-    ) -> Sequence[tuple[str, str]]:
-        """(section, source_row_ref) of every record of an artifact, ordered."""
-        rows = self._session.execute(
-            select(RawRecordRow.section_name, RawRecordRow.source_row_ref)
-            .where(RawRecordRow.raw_artifact_id == raw_artifact_id)
-            .order_by(RawRecordRow.section_name, RawRecordRow.source_row_ref)
-        ).all()
-        return [(section, ref) for section, ref in rows]
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    @staticmethod
+    def _copy_records(driver: Any, rows: list[tuple[Any, ...]]) -> None:
+        columns = ", ".join(_RECORD_COLUMNS)
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY raw_record ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    @staticmethod
+    def _executemany_records(driver: Any, rows: list[tuple[Any, ...]]) -> None:
+        # The stored forms SQLAlchemy's SQLite types read back: uuid hex, ISO date,
+        # naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" (db/types.UtcDateTime).
+        prepared = [
+            (
+                row[0].hex,
+                row[1].hex,
+                row[2].hex,
+                *row[3:7],
+                row[7].isoformat() if row[7] else None,
+                row[8],
+                row[9],
+                row[10],
+                row[11].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            )
+            for row in rows
+        ]
+        placeholders = ", ".join("?" for _ in _RECORD_COLUMNS)
+        driver.executemany(
+            f"INSERT INTO raw_record ({', '.join(_RECORD_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({placeholders})",
+            prepared,
+        )
 
     def _find_by_content(
         self, account_id: str, payload_sha256: str
@@ -190,8 +268,3 @@ class RawRepository:
             payload_sha256=row.payload_sha256,
             deduplicated=True,
         )
-
-    def _insert_ignoring_duplicates(self, table: type[Any]) -> Insert:
-        if self._session.get_bind().dialect.name == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        return sqlite.insert(table).on_conflict_do_nothing()

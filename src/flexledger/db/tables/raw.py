@@ -6,7 +6,16 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flexledger.db.base import Base, created_at, uuid_pk
@@ -31,6 +40,9 @@ class RawArtifactRow(Base):
         Index("ix_raw_artifact_created_at_utc", "created_at_utc"),
         # The same bytes are one artifact whatever day or query they came with.
         Index("ix_raw_artifact_account_sha256", "account_id", "payload_sha256"),
+        CheckConstraint(
+            "payload_encoding IN ('identity', 'gzip')", name="payload_encoding"
+        ),
     )
 
     raw_artifact_id: Mapped[uuid.UUID] = uuid_pk()
@@ -46,6 +58,12 @@ class RawArtifactRow(Base):
     payload_sha256: Mapped[str] = mapped_column(Text, nullable=False)
     report_date_local: Mapped[dt.date | None] = mapped_column(Date)
     source_payload: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # The exact bytes are kept losslessly compressed: a 160 MB statement is ~14 MB
+    # stored, and `payload_sha256` is always over the original bytes.
+    payload_encoding: Mapped[str] = mapped_column(
+        Text, nullable=False, server_default="identity"
+    )
+    payload_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     created_at_utc: Mapped[dt.datetime] = created_at()
 
 

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from flexledger.adapter.statement_reader import DEFAULT_MAX_BYTES
 from flexledger.db.repositories.runs import RunFilter, RunRepository
 from flexledger.domain.errors import FlexLedgerError, RunAlreadyActiveError
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType
@@ -129,10 +128,7 @@ def upload_statement(
 ) -> JSONResponse:
     """Import an uploaded statement through the same pipeline as `flexledger import`."""
     payload = read_payload_stream(
-        file.file,
-        name=file.filename or "upload.xml",
-        source="upload",
-        max_bytes=DEFAULT_MAX_BYTES,
+        file.file, name=file.filename or "upload.xml", source="upload"
     )
     try:
         outcome = ingest_payload(
