@@ -15,9 +15,11 @@ import asyncio
 import datetime as dt
 import itertools
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -61,6 +63,21 @@ HTML_500 = (
     "sorry, our services are temporarily unavailable</h1></body></html>"
 )
 HTML_404 = "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>"
+
+
+class PaceClock(Protocol):
+    """What the fake needs of a clock: the time, to enforce IBKR's pace."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards."""
+
+
+class WallClock:
+    """Real time, for `flexledger dev fake-flex` and process-level tests."""
+
+    def monotonic(self) -> float:
+        """`time.monotonic()`."""
+        return time.monotonic()
 
 
 class FakeClock:
@@ -154,7 +171,7 @@ class FakeFlexService:
         *,
         tokens: dict[str, str],
         queries: dict[str, QueryScript],
-        clock: FakeClock | None = None,
+        clock: PaceClock | None = None,
         enforce_pace: bool = True,
     ) -> None:
         """Create the fake.
@@ -167,7 +184,7 @@ class FakeFlexService:
         """
         self.tokens = tokens
         self.queries = queries
-        self.clock = clock or FakeClock()
+        self.clock: PaceClock = clock or FakeClock()
         self.enforce_pace = enforce_pace
         self.log: list[LoggedRequest] = []
         self._jobs: dict[str, _Job] = {}

@@ -346,7 +346,7 @@ class FlexClient:
         self, reference_code: str, base: str, watcher: FetchObserver, deadline: float
     ) -> FetchedStatement:
         params = {"q": reference_code}
-        floor = IN_PROGRESS_FLOOR_SECONDS
+        floor = 0.0  # no code seen yet: only the schedule applies before poll 0
         retries: dict[str, int] = {}
         empty_bodies = 0
         for attempt in range(self._config.poll_attempts):

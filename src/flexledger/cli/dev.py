@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from flexledger.adapter.fake_flex import FakeFlexService, QueryScript
+from flexledger.adapter.fake_flex import FakeFlexService, QueryScript, WallClock
 from flexledger.cli.output import EXIT_ERROR
 
 FAKE_TOKEN = "fake-token"  # noqa: S105 - the fake service's own made-up token
@@ -49,7 +49,9 @@ def dev_commands() -> typer.Typer:
         if not queries:
             typer.echo(f"No .xml statements in {statements}.", err=True)
             raise typer.Exit(EXIT_ERROR)
-        service = FakeFlexService(tokens={token: "valid"}, queries=queries)
+        service = FakeFlexService(
+            tokens={token: "valid"}, queries=queries, clock=WallClock()
+        )
         typer.echo(
             f"Fake Flex Web Service: IBKR_FLEX_BASE_URL=http://{host}:{port}"
             "/AccountManagement/FlexWebService, queries: " + ", ".join(queries)

@@ -219,6 +219,7 @@ class RawRepository:
     def _executemany_records(driver: Any, rows: list[tuple[Any, ...]]) -> None:
         # The stored forms SQLAlchemy's SQLite types read back: uuid hex, ISO date,
         # naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" (db/types.UtcDateTime).
+        created = rows[0][11].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         prepared = [
             (
                 row[0].hex,
@@ -229,7 +230,7 @@ class RawRepository:
                 row[8],
                 row[9],
                 row[10],
-                row[11].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+                created,
             )
             for row in rows
         ]
