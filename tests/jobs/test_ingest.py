@@ -336,6 +336,10 @@ def test_the_timeline_records_each_stage(database: Database, clean_env: Path) ->
         ("persist", "completed"),
         ("run", "success"),
     ]
+    preflight = outcome.run.diagnostics[2]["details"]
+    assert {f["code"] for f in preflight["query_findings"]} >= {
+        "QUERY_CLOSED_LOTS_MISSING"
+    }
     assert outcome.run.duration_ms is not None
     assert outcome.run.report_date_local is not None
     assert outcome.run.flex_query_id == "file:Daily Portfolio Feed"

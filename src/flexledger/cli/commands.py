@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from flexledger import __version__
+from flexledger.cli.check import register as register_check
 from flexledger.cli.dev import dev_commands
 from flexledger.cli.ingestion import register as register_ingestion
 from flexledger.cli.output import reported_errors
@@ -84,6 +85,7 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
             )
 
     register_ingestion(app)
+    register_check(app)
     app.add_typer(dev_commands(), name="dev")
     return app
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Protocol, cast
 
+from flexledger.adapter.query_lint import Finding, QueryLinter
 from flexledger.adapter.statement_reader import DEFAULT_MAX_BYTES, StatementReader
 from flexledger.config import Settings
 from flexledger.db.database import Database
@@ -317,6 +318,7 @@ class _Job:
     options: IngestOptions
     run: IngestionRun
     timeline: Timeline
+    findings: list[Finding] = field(default_factory=list)
 
     def ingest(
         self, hooks: Sequence[PostPersistHook], progress: Progress | None
@@ -383,9 +385,10 @@ class _Job:
             )
             raw = RawRepository(uow)
             writer = _RecordWriter(self, raw, digest, chosen)
+            linter = QueryLinter()
             with self.payload.opener() as stream:
                 reader = StatementReader(stream)
-                for batch in _batches(reader.records()):
+                for batch in _batches(reader.records(), linter):
                     writer.write(reader, batch)
                     if progress is not None:
                         progress(reader.bytes_read, digest.size)
@@ -403,6 +406,9 @@ class _Job:
                 base_currency_is_explicit="base_currency" in settings.model_fields_set,
             )
             artifact = writer.artifact_for(reader, decision.account.account_id)
+            self.findings = linter.findings(
+                info, reconciliation_enabled=settings.reconciliation_enabled
+            )
             persisted = self._check(writer, decision, info, artifact)
             flex_query_id = self._flex_query_id(info)
             if decision.is_new:
@@ -520,6 +526,15 @@ class _Job:
             "imported_statement_count": len(persisted.decision.statement_indexes),
             "skipped_accounts": list(persisted.decision.skipped_accounts),
             "warnings": list(persisted.warnings),
+            "query_findings": [
+                {
+                    "code": finding.code,
+                    "severity": finding.severity.value,
+                    "message": finding.message,
+                    "setting": finding.setting,
+                }
+                for finding in self.findings
+            ],
         }
         if failed:
             details["error_code"] = MissingRequiredSectionError.code
@@ -624,9 +639,12 @@ class _RecordWriter:
         return self._dates[index]
 
 
-def _batches(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
+def _batches(
+    records: Iterator[RawRecord], linter: QueryLinter
+) -> Iterator[list[RawRecord]]:
     batch: list[RawRecord] = []
     for record in records:
+        linter.observe(record)
         batch.append(record)
         if len(batch) >= PERSIST_BATCH_ROWS:
             yield batch

@@ -5,20 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flexledger.domain.raw import StatementInfo
-
-HARD_REQUIRED = (
-    "Trades",
-    "OpenPositions",
-    "CashTransactions",
-    "CorporateActions",
-    "ConversionRates",
-    "SecuritiesInfo",
-    "AccountInformation",
-)
-RECONCILIATION_REQUIRED = (
-    "MTMPerformanceSummaryInBase",
-    "FIFOPerformanceSummaryInBase",
-)
+from flexledger.domain.sections import HARD_REQUIRED, RECONCILIATION_REQUIRED
 
 
 @dataclass(frozen=True, slots=True)
