@@ -21,12 +21,14 @@ def _compose() -> dict[str, Any]:
     return data
 
 
-def test_compose_names_the_app_and_postgres_with_healthchecks() -> None:
+def test_compose_names_the_app_postgres_and_scheduler_with_healthchecks() -> None:
     services = _compose()["services"]
-    assert set(services) == {"app", "postgres"}
+    assert set(services) == {"app", "postgres", "scheduler"}
     for name, service in services.items():
         assert "healthcheck" in service, name
     assert services["app"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["scheduler"]["depends_on"]["app"]["condition"] == "service_healthy"
+    assert services["scheduler"]["command"][:2] == ["flexledger", "schedule"]
 
 
 def test_compose_holds_no_literal_secrets() -> None:

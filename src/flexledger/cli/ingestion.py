@@ -10,12 +10,14 @@ from typing import Annotated
 
 import typer
 
-from flexledger.adapter.flex_client import FlexClient
+from flexledger.adapter.flex_client import FlexClient, SystemClock
 from flexledger.cli.output import EXIT_ERROR, progress_bar, report_run, reported_errors
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
+from flexledger.domain.clock import utc_now
 from flexledger.jobs.fetch import backfill, client_config, fetch_and_ingest
 from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_file
+from flexledger.jobs.schedule import DEFAULT_CRON, next_fire, run_schedule
 
 
 @contextmanager
@@ -129,3 +131,24 @@ def register(app: typer.Typer) -> None:
                 )
         if not all(outcome.succeeded for outcome in outcomes):
             raise typer.Exit(EXIT_ERROR)
+
+    @app.command("schedule")
+    def schedule(
+        cron: Annotated[
+            str, typer.Option(help="Cron expression, read in BUSINESS_TIMEZONE.")
+        ] = DEFAULT_CRON,
+    ) -> None:
+        """Run ingestion on a schedule until stopped (for hosts without cron)."""
+        with reported_errors():
+            settings = load_settings()
+            with _fetching(settings) as (database, client):
+                first = next_fire(cron, utc_now(), settings.business_timezone)
+                typer.echo(f"Scheduled {cron!r}; first run at {first.isoformat()}.")
+                run_schedule(
+                    database,
+                    settings,
+                    client=client,
+                    expression=cron,
+                    clock=SystemClock(),
+                    on_outcome=lambda outcome: report_run("scheduled", outcome),
+                )
