@@ -143,14 +143,8 @@ def read_payload_file(path: Path) -> Payload:
 
     @contextmanager
     def opener() -> Iterator[IO[bytes]]:
-        with path.open("rb") as raw:
-            if raw.read(2) == b"\x1f\x8b":
-                raw.seek(0)
-                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                    yield cast("IO[bytes]", unzipped)
-                return
-            raw.seek(0)
-            yield raw
+        with path.open("rb") as raw, _unzipped(raw) as stream:
+            yield stream
 
     return Payload(source="file", name=path.name, opener=opener)
 
@@ -160,16 +154,23 @@ def read_payload_stream(raw: IO[bytes], *, name: str, source: str) -> Payload:
 
     @contextmanager
     def opener() -> Iterator[IO[bytes]]:
-        raw.seek(0)
-        if raw.read(2) == b"\x1f\x8b":
-            raw.seek(0)
-            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield cast("IO[bytes]", unzipped)
-            return
-        raw.seek(0)
-        yield raw
+        with _unzipped(raw) as stream:
+            yield stream
 
     return Payload(source=source, name=name, opener=opener)
+
+
+@contextmanager
+def _unzipped(raw: IO[bytes]) -> Iterator[IO[bytes]]:
+    """The stream from its start, decompressed when it is gzip (by its magic bytes)."""
+    raw.seek(0)
+    is_gzip = raw.read(2) == b"\x1f\x8b"
+    raw.seek(0)
+    if not is_gzip:
+        yield raw
+        return
+    with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+        yield cast("IO[bytes]", unzipped)
 
 
 PayloadSource = Callable[[Timeline], Payload]

@@ -172,7 +172,12 @@ class RawRepository:
                 placement.record.section_name,
                 placement.record.source_row_ref,
                 # SPEC §5.3: attribute map with sorted keys.
-                json.dumps(placement.record.attrs, sort_keys=True, ensure_ascii=False),
+                json.dumps(
+                    placement.record.attrs,
+                    sort_keys=True,
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                ),
                 created,
             )
             for placement in placements
