@@ -210,3 +210,38 @@ def test_the_token_canary_never_leaks(
     assert "HTTP Request:" in caplog.text  # httpx really logged its request lines
     for needle in (flex_world.token, quote(flex_world.token)):
         assert needle not in haystack
+
+
+def test_1003_on_the_newest_day_retries_once_with_an_earlier_end(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    flex_world.script.send_errors = ["1003"]
+    start, end = default_window(load_settings(_env_file=None))
+    outcome = fetch_and_ingest(
+        database,
+        _settings(flex_world),
+        client=flex_world.client(),
+        from_date=start,
+        to_date=end,
+    )
+    assert outcome.succeeded, outcome.run.error_message
+    sends = flex_world.service.requests_to("SendRequest")
+    assert len(sends) == 2
+    assert sends[1].params["td"] < sends[0].params["td"]
+    retry = next(e for e in outcome.run.diagnostics if e["status"] == "retrying")
+    assert retry["details"]["error_code"] == "1003"
+
+
+def test_1003_on_an_old_window_fails(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    flex_world.script.send_errors = ["1003"]
+    outcome = fetch_and_ingest(
+        database,
+        _settings(flex_world),
+        client=flex_world.client(),
+        from_date=dt.date(2024, 1, 1),
+        to_date=dt.date(2024, 1, 31),
+    )
+    assert outcome.run.error_code == "INGESTION_REQUEST_ERROR"
+    assert len(flex_world.service.requests_to("SendRequest")) == 1

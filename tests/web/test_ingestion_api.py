@@ -15,6 +15,7 @@ from flexledger import __version__
 from flexledger.adapter.flex_client import FlexClient, FlexClientConfig
 from flexledger.config import load_settings
 from flexledger.db.database import Database
+from flexledger.web.api import ingestion as ingestion_api
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
 from tests.fixtures.flex_files import FLEX_DIR
@@ -193,3 +194,13 @@ def test_fetch_now_starts_a_run_that_succeeds(
         with database.run_lock():
             assert httpx.post(f"{base_url}/ingestion/run").status_code == 409
     assert flex_world.token not in started.text
+
+
+def test_uploads_over_the_size_limit_are_refused_before_reading(
+    api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingestion_api, "MAX_UPLOAD_BYTES", 1_000)
+    response = _upload(api, COMPLETE)
+    assert response.status_code == 413
+    assert response.json()["code"] == "STATEMENT_TOO_LARGE"
+    assert httpx.get(f"{api}/ingestion/runs").json()["page"]["total"] == 0

@@ -14,6 +14,7 @@ from flexledger.adapter.flex_client import (
 from flexledger.config import Capability, Settings
 from flexledger.db.database import Database
 from flexledger.domain.clock import utc_now
+from flexledger.domain.errors import FlexRequestError
 from flexledger.domain.runs import IngestionRun, RunType, Stage, StageStatus
 from flexledger.jobs.ingest import (
     IngestOptions,
@@ -138,9 +139,26 @@ def fetch_and_ingest(
             from_date=start.isoformat(),
             to_date=end.isoformat(),
         )
-        statement = client.fetch(
-            from_date=start, to_date=end, observer=_TimelineObserver(timeline)
-        )
+        observer = _TimelineObserver(timeline)
+        try:
+            statement = client.fetch(from_date=start, to_date=end, observer=observer)
+        except FlexRequestError as exc:
+            earlier = _earlier_end(exc, start, end, settings)
+            if earlier is None:
+                raise
+            # FLEX_WEB_SERVICE §5, 1003: the newest day may not be published yet.
+            timeline.add(
+                Stage.REQUEST,
+                StageStatus.RETRYING,
+                error_code=exc.flex_code,
+                error_message=exc.message,
+                retry_after_seconds=0.0,
+                error_type=exc.error_type,
+                to_date=earlier.isoformat(),
+            )
+            statement = client.fetch(
+                from_date=start, to_date=earlier, observer=observer
+            )
         return Payload.of_bytes(
             statement.data, source="flex_web_service", name=query_id
         )
@@ -153,6 +171,21 @@ def fetch_and_ingest(
         hooks=hooks,
         on_started=on_started,
     )
+
+
+def _earlier_end(
+    error: FlexRequestError, start: dt.date, end: dt.date, settings: Settings
+) -> dt.date | None:
+    """The previous business day when 1003 hit a window ending at the newest days."""
+    if error.flex_code != "1003":
+        return None
+    today = business_date(utc_now(), settings.business_timezone)
+    if end < today - dt.timedelta(days=3):
+        return None  # an old window: "not available" is the real answer
+    earlier = end - dt.timedelta(days=1)
+    while earlier.weekday() >= 5:  # Saturday, Sunday
+        earlier -= dt.timedelta(days=1)
+    return earlier if earlier >= start else None
 
 
 def backfill(

@@ -20,11 +20,15 @@ from flexledger.domain.errors import (
     FlexLedgerError,
     InvalidRequestError,
     NotFoundError,
+    StatementReadError,
+    StatementTooLargeError,
 )
 
 # Most specific first: the first matching class decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[FlexLedgerError], int], ...] = (
     (NotFoundError, 404),
+    (StatementTooLargeError, 413),
+    (StatementReadError, 422),
     (ConflictError, 409),
     (ConfigError, 400),
     (InvalidRequestError, 400),
