@@ -1,6 +1,7 @@
 """Ingestion benchmark: bare parse vs our read + persist (SQLite, PostgreSQL) vs ibflex.
 
-Usage: .venv/bin/python benchmarks/ingest.py [--trades 10000 100000] [--postgres URL]
+Usage: .venv/bin/pip install -e '.[bench]'   (ibflex, the peer reference)
+       .venv/bin/python benchmarks/ingest.py [--trades 10000 100000] [--postgres URL]
 
 Each measurement runs in its own process so its peak RSS is its own. Figures are
 printed, never asserted: speed is measured here, not in tests.

@@ -153,3 +153,44 @@ def test_every_setting_is_documented_in_env_example_and_readme() -> None:
     for name, _ in load_settings(_env_file=None).describe():
         assert f"{name}=" in example or f"# {name}=" in example, name
         assert f"`{name}`" in readme, name
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        (
+            "https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService",
+            True,
+        ),
+        ("http://127.0.0.1:8765/AccountManagement/FlexWebService", True),
+        (
+            "http://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService",
+            False,
+        ),
+    ],
+)
+def test_the_token_is_only_sent_in_clear_to_this_machine(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, url: str, accepted: bool
+) -> None:
+    monkeypatch.setenv("IBKR_FLEX_BASE_URL", url)
+    if accepted:
+        assert load_settings().ibkr_flex_base_url == url
+    else:
+        with pytest.raises(ConfigError, match="https"):
+            load_settings()
+
+
+def test_a_blank_token_counts_as_missing(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IBKR_FLEX_TOKEN", "   ")
+    missing = {item.variable for item in load_settings().missing_for(Capability.FETCH)}
+    assert "IBKR_FLEX_TOKEN" in missing
+
+
+def test_a_time_zone_folder_is_not_a_zone(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUSINESS_TIMEZONE", "America")
+    with pytest.raises(ConfigError, match="IANA time zone"):
+        load_settings()

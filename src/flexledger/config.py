@@ -14,6 +14,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -161,7 +162,7 @@ class Settings(BaseSettings):
     def _iana_zone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(
                 f"must be an IANA time zone such as Asia/Jerusalem, got {value!r}"
             ) from None
@@ -171,9 +172,22 @@ class Settings(BaseSettings):
     @classmethod
     def _https_url(cls, value: str) -> str:
         url = value.strip().rstrip("/")
-        if not url.startswith(("https://", "http://")):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return url
+        host = urlsplit(url).hostname or ""
+        # The token travels in the query string: plain http only to this machine.
+        if url.startswith("https://") or (
+            url.startswith("http://") and host in ("127.0.0.1", "localhost", "::1")
+        ):
+            return url
+        raise ValueError(
+            f"must be an https URL (http only for a local fake service), got {value!r}"
+        )
+
+    @field_validator("ibkr_flex_token", mode="before")
+    @classmethod
+    def _strip_token(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -233,3 +233,32 @@ def test_memory_stays_flat_because_rows_are_cleared() -> None:
         seen += 1
         assert record.section_name == "Trades"
     assert seen == 5000
+
+
+def test_a_doctype_hidden_past_the_prolog_window_is_refused() -> None:
+    padded = b'<?xml version="1.0"?>' + b" " * 65_536
+    body = (
+        padded
+        + b'<!DOCTYPE r [<!ENTITY a "INJECTED">]><FlexQueryResponse queryName="&a;"/>'
+    )
+    with pytest.raises(UnsafeXmlError):
+        read_statement(body)
+
+
+def test_gt_signs_do_not_reset_the_token_cap() -> None:
+    value = (b"x" * 1_000_000 + b">") * 4
+    with pytest.raises(UnsafeXmlError, match="2 MiB"):
+        read_statement(b'<FlexQueryResponse a="' + value + b'"/>')
+
+
+def test_rows_outside_a_statement_are_ignored_with_one_warning() -> None:
+    body = (
+        b"<FlexQueryResponse><FlexStatements>"
+        b'<FlexStatement accountId="U1"/>'
+        b'<Junk><Trades><Trade transactionID="1"/></Trades></Junk><Junk/>'
+        b"</FlexStatements></FlexQueryResponse>"
+    )
+    records, info = read_statement(body)
+    assert records == []
+    assert info.statements[0].sections == ()
+    assert info.warnings == ("ignored 2 <Junk> element(s) outside a statement",)

@@ -16,7 +16,7 @@ from flexledger.adapter.fake_flex import QueryScript
 from flexledger.config import Settings, load_settings
 from flexledger.db.base import Base
 from flexledger.db.database import Database
-from flexledger.domain.errors import ConfigError
+from flexledger.domain.errors import ConfigError, InvalidRequestError
 from flexledger.domain.runs import RunStatus
 from flexledger.jobs.fetch import (
     backfill,
@@ -245,3 +245,17 @@ def test_1003_on_an_old_window_fails(
     )
     assert outcome.run.error_code == "INGESTION_REQUEST_ERROR"
     assert len(flex_world.service.requests_to("SendRequest")) == 1
+
+
+def test_an_invalid_window_is_refused_before_any_run(
+    database: Database, clean_env: Path, flex_world: FlexWorld
+) -> None:
+    with pytest.raises(InvalidRequestError, match="at most 365"):
+        fetch_and_ingest(
+            database,
+            _settings(flex_world),
+            client=flex_world.client(),
+            from_date=dt.date(2024, 1, 1),
+            to_date=dt.date(2025, 6, 1),
+        )
+    assert flex_world.service.log == []

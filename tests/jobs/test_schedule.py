@@ -43,7 +43,7 @@ def test_each_firing_is_a_scheduled_run(
         ibkr_flex_token=flex_world.token,
         ibkr_flex_query_id=QUERY_ID,
         ibkr_flex_base_url=flex_world.base_url,
-        business_timezone="UTC",
+        flex_source_timezone="UTC",
     )
     outcomes: list[IngestOutcome] = []
     moments = iter(

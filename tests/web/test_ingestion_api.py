@@ -123,6 +123,8 @@ def test_runs_list_follows_the_list_contract(api: str) -> None:
         ({"sort_dir": "sideways"}, "INVALID_SORT_DIRECTION"),
         ({"status": "running"}, "INVALID_FILTER"),
         ({"from_utc": "yesterday"}, "INVALID_FILTER"),
+        ({"offset": str(2**63)}, "INVALID_PAGINATION"),
+        ({"from_utc": "0001-01-01T00:00:00+01:00"}, "INVALID_FILTER"),
     ],
 )
 def test_bad_list_parameters_answer_400_with_their_code(
@@ -203,4 +205,28 @@ def test_uploads_over_the_size_limit_are_refused_before_reading(
     response = _upload(api, COMPLETE)
     assert response.status_code == 413
     assert response.json()["code"] == "STATEMENT_TOO_LARGE"
+    assert httpx.get(f"{api}/ingestion/runs").json()["page"]["total"] == 0
+
+
+def test_chunked_uploads_stop_at_the_limit(
+    api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingestion_api, "MAX_UPLOAD_BYTES", 1_000)
+    boundary = "flexledgerboundary"
+
+    def chunks() -> Iterator[bytes]:
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="big.xml"\r\nContent-Type: application/xml\r\n\r\n'
+        ).encode()
+        for _ in range(10):
+            yield b"x" * 500
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = httpx.post(
+        f"{api}/ingestion/upload",
+        content=chunks(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 400
     assert httpx.get(f"{api}/ingestion/runs").json()["page"]["total"] == 0

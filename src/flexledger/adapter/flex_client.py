@@ -10,7 +10,7 @@ The one HTTP seam to IBKR. Rules it keeps (FLEX_WEB_SERVICE.md §2 to §6, SPEC 
   person clicking "Run" in Client Portal at the same time).
 * Poll waits follow the IBKR_FLEX_* settings: before poll i,
   ``max(INITIAL_WAIT, min(BASE·2^i, MAX)·U(JITTER_MIN, JITTER_MAX))``, never less
-  than the previous code's floor (1018 → 60 s, 1009/1019 → 5 s).
+  than the previous code's floor (1019 → 5 s, 1009 → 15 s, 1018 → 60 s).
 * Each IBKR code is handled as `flex_codes.RULES` says; transport failures (timeouts,
   resets, 5xx) are retried three times with 5/15/45 s waits (tenacity); a total
   deadline bounds the whole fetch.
@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import platform
 import random
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -44,7 +45,7 @@ from tenacity import (
 
 from flexledger import __version__
 from flexledger.adapter.flex_codes import CodeClass, rule_for
-from flexledger.adapter.redaction import TokenRedactionFilter
+from flexledger.adapter.redaction import TokenRedactionFilter, fingerprint
 from flexledger.adapter.statement_reader import (
     DEFAULT_MAX_BYTES,
     Envelope,
@@ -62,8 +63,9 @@ from flexledger.domain.errors import (
     StatementTruncatedError,
 )
 
-# Loggers that see request URLs; a filter on the logger that creates a record runs
-# before any handler, so the token is scrubbed for every handler, tests' included.
+# httpx logs request URLs on its own "httpx" logger (httpcore's loggers log no URLs).
+# A filter on the logger that creates a record runs before any handler, so the token
+# is scrubbed for every handler, tests' included.
 HTTP_LOGGERS = ("httpx", "httpcore")
 SEND_REQUEST = "SendRequest"
 GET_STATEMENT = "GetStatement"
@@ -204,8 +206,14 @@ class _Pacer:
         self._min_spacing = min_spacing
         self._per_minute = per_minute
         self._calls: deque[float] = deque()
+        self._lock = threading.Lock()
 
     def wait_for_turn(self) -> None:
+        # Callers queue here, so two threads sharing a token never both go early.
+        with self._lock:
+            self._wait()
+
+    def _wait(self) -> None:
         now = self._clock.monotonic()
         if self._calls:
             gap = self._calls[-1] + self._min_spacing - now
@@ -222,6 +230,28 @@ class _Pacer:
         self._calls.append(now)
 
 
+_PACERS: dict[tuple[str, int], _Pacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def _pacer_for(token: str, clock: Clock, config: FlexClientConfig) -> _Pacer:
+    """One pacer per token and clock in this process, shared by every client.
+
+    The API builds a client per request; sharing keeps back-to-back runs within
+    IBKR's per-token budget. (Across processes the run lock allows one fetch at a
+    time.)
+    """
+    key = (fingerprint(token), id(clock))
+    with _PACERS_LOCK:
+        pacer = _PACERS.get(key)
+        if pacer is None:
+            pacer = _Pacer(
+                clock, config.min_spacing_seconds, config.max_calls_per_minute
+            )
+            _PACERS[key] = pacer
+        return pacer
+
+
 class FlexClient:
     """Fetches one statement at a time; reuse it for several fetches, then `close()`."""
 
@@ -236,9 +266,7 @@ class FlexClient:
         self._config = config
         self._clock = clock or SystemClock()
         self._rng = rng or random.SystemRandom()
-        self._pacer = _Pacer(
-            self._clock, config.min_spacing_seconds, config.max_calls_per_minute
-        )
+        self._pacer = _pacer_for(config.token, self._clock, config)
         self._http = httpx.Client(
             timeout=config.request_timeout_seconds,
             headers={"User-Agent": user_agent()},
@@ -349,6 +377,7 @@ class FlexClient:
         floor = 0.0  # no code seen yet: only the schedule applies before poll 0
         retries: dict[str, int] = {}
         empty_bodies = 0
+        last_code = "none"
         for attempt in range(self._config.poll_attempts):
             wait = max(self._poll_wait(attempt), floor)
             self._sleep_within(wait, deadline)
@@ -366,6 +395,7 @@ class FlexClient:
             if envelope is None:
                 return self._verified(body, reference_code, attempt + 1, host, watcher)
             code = envelope.error_code or "unknown"
+            last_code = code
             rule = rule_for(code)
             if rule.code_class is CodeClass.IN_PROGRESS:
                 floor = IN_PROGRESS_FLOOR_SECONDS
@@ -383,9 +413,9 @@ class FlexClient:
             )
             floor = wait
         raise FlexTimeoutError(
-            f"The statement was still not ready after {self._config.poll_attempts} "
-            "GetStatement calls.",
-            flex_code="1019",
+            f"No statement after {self._config.poll_attempts} GetStatement calls "
+            f"(the last answer was {last_code}).",
+            flex_code=last_code,
         )
 
     def _verified(
@@ -536,6 +566,10 @@ class FlexClient:
             raise _RetryableTransportError(
                 endpoint, f"connection failed ({type(exc).__name__})", is_timeout=False
             ) from None
+        except httpx.HTTPError as exc:  # e.g. a body that fails to decode
+            raise FlexConnectionError(
+                f"{endpoint}: the response could not be read ({type(exc).__name__})."
+            ) from None
         if status >= 500:
             raise _RetryableTransportError(endpoint, f"HTTP {status}", is_timeout=False)
         if status >= 400:
@@ -569,6 +603,15 @@ class _RestartError(Exception):
     def __init__(self, cause: FlexServiceError | StatementReadError) -> None:
         super().__init__(cause.message)
         self.cause = cause
+
+
+def validate_window(from_date: dt.date | None, to_date: dt.date | None) -> None:
+    """Check a fetch window before any call.
+
+    Raises:
+        ValueError: only one date, from after to, or more than 365 days.
+    """
+    _window_parameters(from_date, to_date)
 
 
 def _window_parameters(

@@ -6,7 +6,7 @@ Flex payloads come from the network and from user uploads, so they are untrusted
   declaration) is refused: no real Flex statement has one, and it is the door to
   billion-laughs and external-entity attacks. Without a DTD, Expat knows only the
   five predefined entities, and loads nothing from disk or network. A run of more
-  than 2 MiB without a tag boundary is refused before Expat sees it, which bounds
+  than 2 MiB without a '<' is refused before Expat sees it, which bounds
   the large-token slowdown of Expat < 2.6.0 (Python's XML security notes).
 * Statements are parsed with the standard library's Expat-based iterparse: it is the
   fastest streaming parser available (about 1.6 times lxml's iterparse on Flex rows, see
@@ -56,7 +56,7 @@ _REF_KEYS = ("transactionID", "tradeID", "actionID", "ibExecID", "execID", "id")
 _REF_KEYS_FOLDED = {key.casefold(): rank for rank, key in enumerate(_REF_KEYS)}
 # Expat before 2.6.0 (Python 3.11.7 ships 2.5.0) re-scans a token that arrives in
 # many chunks, quadratic in its length (CVE-2023-52425). No Flex token is near this
-# size, so longer runs without '<' or '>' are refused before Expat sees them.
+# size, so longer runs without '<' are refused before Expat sees them.
 MAX_TOKEN_BYTES = 2 * 1024 * 1024
 
 _ROOT = "FlexQueryResponse"
@@ -90,7 +90,8 @@ class _CountingReader(io.RawIOBase):
                 f"The statement is larger than {self._max_bytes:,} bytes.",
                 hint="Split the period into shorter statements.",
             )
-        boundary = max(chunk.rfind(b"<"), chunk.rfind(b">"))
+        # '<' cannot occur inside a token ('>' can, in attribute values).
+        boundary = chunk.rfind(b"<")
         if boundary < 0:
             self._since_boundary += len(chunk)
             if self._since_boundary > MAX_TOKEN_BYTES:
@@ -220,6 +221,7 @@ class _Walker:
         self._ref_counts: Counter[tuple[str, str]] = Counter()
         self._idx_counts: Counter[tuple[str, str]] = Counter()
         self._warnings: list[str] = []
+        self._ignored: Counter[str] = Counter()
 
     @property
     def query_name(self) -> str | None:
@@ -248,26 +250,34 @@ class _Walker:
             self._check_root(tag, attrs)
         elif depth == 1 and tag == _STATEMENTS:
             self._declared_count = _parse_count(attrs.get("count"), self._warnings)
-        elif depth == 2 and tag == _STATEMENT:
+        elif depth == 2 and tag == _STATEMENT and self._stack[1].tag == _STATEMENTS:
             self._statements.append(
                 _StatementState(_statement_info(len(self._statements), attrs))
             )
-        elif depth == 3 and self._statements:
+        elif depth == 3 and self._in_statement():
             self._statements[-1].sections.append(tag)
 
     def end(self, element: ElementTree.Element) -> Iterator[RawRecord]:
+        inside = self._in_statement()
         level = self._stack.pop()
         depth = len(self._stack)
-        if depth >= 3 and self._statements:
-            is_section = depth == 3
-            if level.children == 0:
-                yield self._record(level, is_section=is_section)
-            if is_section or level.children == 0:
-                # Read rows are dropped at once, so memory stays flat.
-                element.clear()
-                self._stack[-1].element.remove(element)
-        elif depth == 2 and level.tag != _STATEMENT:
-            self._warnings.append(f"ignored element <{level.tag}> outside a statement")
+        if depth >= 3 and inside and level.children == 0:
+            yield self._record(level, is_section=depth == 3)
+        elif depth in (1, 2) and level.tag not in (_STATEMENTS, _STATEMENT):
+            self._ignored[level.tag] += 1
+        if depth >= 3 or (depth in (1, 2) and level.tag != _STATEMENTS):
+            # Whatever is read is dropped at once, so memory stays flat.
+            element.clear()
+            self._stack[-1].element.remove(element)
+
+    def _in_statement(self) -> bool:
+        stack = self._stack
+        return (
+            len(stack) >= 3
+            and stack[1].tag == _STATEMENTS
+            and stack[2].tag == _STATEMENT
+            and bool(self._statements)
+        )
 
     def _check_root(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == _ENVELOPE:
@@ -315,12 +325,18 @@ class _Walker:
                 base = f"{section}:{row_tag}:idx={self._idx_counts[(section, row_tag)]}"
             else:
                 base = f"{section}:{row_tag}:{key[0]}={key[1]}"
+        if row_tag == _SECTION_ROW_TAG or ":idx=" in base:
+            return base  # unique by construction: no need to remember it
         self._ref_counts[(section, base)] += 1
         seen = self._ref_counts[(section, base)]
         # SPEC §5.3 [new]: repeats in one artifact get #2, #3…
         return base if seen == 1 else f"{base}#{seen}"
 
     def finish(self) -> PayloadInfo:
+        for tag, count in sorted(self._ignored.items()):
+            self._warnings.append(
+                f"ignored {count} <{tag}> element(s) outside a statement"
+            )
         statements = tuple(
             replace(
                 state.info,
@@ -374,10 +390,12 @@ def _check_prolog(head: bytes) -> None:
                 "The document declares a DOCTYPE; Flex statements never do, and it can "
                 "hide entity expansion or external-file attacks."
             )
+        elif len(rest) > 1 and rest[1:2] not in b"!?/ \t\r\n":
+            return  # the root element's start tag: nothing can be declared after it
         else:
-            return
-    if len(head) >= _PROLOG_LIMIT:
-        raise UnsafeXmlError("The document's prolog is longer than 64 KiB.")
+            break
+    # The root start tag must be seen here; otherwise a DOCTYPE could hide past it.
+    raise UnsafeXmlError("The document's prolog is longer than 64 KiB or malformed.")
 
 
 def _refuse_foreign_formats(text: bytes) -> None:

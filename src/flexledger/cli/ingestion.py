@@ -135,14 +135,14 @@ def register(app: typer.Typer) -> None:
     @app.command("schedule")
     def schedule(
         cron: Annotated[
-            str, typer.Option(help="Cron expression, read in BUSINESS_TIMEZONE.")
+            str, typer.Option(help="Cron expression, read in FLEX_SOURCE_TIMEZONE.")
         ] = DEFAULT_CRON,
     ) -> None:
         """Run ingestion on a schedule until stopped (for hosts without cron)."""
         with reported_errors():
             settings = load_settings()
             with _fetching(settings) as (database, client):
-                first = next_fire(cron, utc_now(), settings.business_timezone)
+                first = next_fire(cron, utc_now(), settings.flex_source_timezone)
                 typer.echo(f"Scheduled {cron!r}; first run at {first.isoformat()}.")
                 run_schedule(
                     database,

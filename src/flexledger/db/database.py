@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from flexledger.db import migration
 from flexledger.db.engine import make_engine, redacted_url
@@ -44,9 +44,19 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """A transaction that commits on success and rolls back on any error."""
-        with unit_of_work(self._engine) as uow:
-            yield uow
+        """A transaction that commits on success and rolls back on any error.
+
+        Raises:
+            DatabaseUnavailableError: the database cannot be reached (or is locked
+                past the busy timeout); other database errors propagate as they are.
+        """
+        try:
+            with unit_of_work(self._engine) as uow:
+                yield uow
+        except OperationalError as exc:
+            raise DatabaseUnavailableError(
+                f"Database {self.display_url} is unavailable: {_reason(exc)}"
+            ) from None
 
     @contextmanager
     def run_lock(self) -> Iterator[None]:
@@ -55,7 +65,13 @@ class Database:
         Raises:
             RunAlreadyActiveError: another process is running.
         """
-        with hold_run_lock(self._engine):
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(hold_run_lock(self._engine))
+            except OperationalError as exc:
+                raise DatabaseUnavailableError(
+                    f"Database {self.display_url} is unavailable: {_reason(exc)}"
+                ) from None
             yield
 
     def ping(self) -> None:

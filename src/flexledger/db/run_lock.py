@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from flexledger.domain.errors import RunAlreadyActiveError
 
+logger = logging.getLogger("flexledger.run_lock")
 _LOCK_NAME = "flexledger:ingestion"
 # pg advisory locks take a signed 64-bit key; derive a stable one from the name.
 _ADVISORY_KEY = int.from_bytes(
@@ -56,12 +59,21 @@ def _advisory_lock(engine: Engine) -> Iterator[None]:
         try:
             yield
         finally:
-            connection.execute(
-                text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY}
-            )
-            connection.commit()
+            _release(connection)
     finally:
         connection.close()
+
+
+def _release(connection: Connection) -> None:
+    # If the lock's connection died during the run, the server already released
+    # the lock; the run's own outcome is committed and must not be replaced.
+    try:
+        connection.execute(
+            text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY}
+        )
+        connection.commit()
+    except OperationalError:
+        logger.warning("the run lock's connection was lost; the server freed the lock")
 
 
 @contextmanager

@@ -18,7 +18,7 @@ class RawRecord:
         source_row_ref: ``{section}:{rowTag}:{key}={value}`` (SPEC §5.3), unique per
             section within the payload.
         attrs: every attribute as IBKR wrote it, container attributes included
-            (the row's own win), keys sorted.
+            (the row's own win), in document order; stored with sorted keys.
     """
 
     statement_index: int

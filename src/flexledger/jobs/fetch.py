@@ -10,11 +10,12 @@ from flexledger.adapter.flex_client import (
     FlexClient,
     FlexClientConfig,
     split_windows,
+    validate_window,
 )
 from flexledger.config import Capability, Settings
 from flexledger.db.database import Database
 from flexledger.domain.clock import utc_now
-from flexledger.domain.errors import FlexRequestError
+from flexledger.domain.errors import FlexRequestError, InvalidRequestError
 from flexledger.domain.runs import IngestionRun, RunType, Stage, StageStatus
 from flexledger.jobs.ingest import (
     IngestOptions,
@@ -127,8 +128,11 @@ def fetch_and_ingest(
     Raises:
         RunAlreadyActiveError: another run is active.
     """
-    if from_date is None or to_date is None:
+    if from_date is None and to_date is None:
         from_date, to_date = default_window(settings)
+    _check_window(from_date, to_date)
+    assert from_date is not None  # noqa: S101 - checked just above
+    assert to_date is not None  # noqa: S101 - checked just above
     start, end = from_date, to_date
     query_id = settings.ibkr_flex_query_id or ""
 
@@ -173,6 +177,17 @@ def fetch_and_ingest(
     )
 
 
+def _check_window(from_date: dt.date | None, to_date: dt.date | None) -> None:
+    try:
+        validate_window(from_date, to_date)
+    except ValueError as exc:
+        raise InvalidRequestError(
+            f"Invalid date window: {exc}.",
+            code="INVALID_DATE_WINDOW",
+            hint="Use `flexledger backfill` for ranges over 365 days.",
+        ) from None
+
+
 def _earlier_end(
     error: FlexRequestError, start: dt.date, end: dt.date, settings: Settings
 ) -> dt.date | None:
@@ -202,6 +217,11 @@ def backfill(
 
     Stops at the first failed window, so a gap is never silently skipped.
     """
+    if from_date > to_date:
+        raise InvalidRequestError(
+            f"from_date {from_date} is after to_date {to_date}.",
+            code="INVALID_DATE_WINDOW",
+        )
     outcomes: list[IngestOutcome] = []
     for start, end in split_windows(from_date, to_date):
         outcome = fetch_and_ingest(

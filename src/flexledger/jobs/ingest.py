@@ -9,11 +9,12 @@ recorded. The artifact and all its records are one transaction: a crash mid-pers
 leaves no record of that payload. Whatever happens, the run ends `success` or
 `failed` with a code and the timeline, and the lock is released.
 
-Memory stays flat as statements grow: the payload is streamed from its file twice —
-once to hash and compress it (the artifact keeps the exact bytes, gzip-compressed),
-once through the parser while its rows are written in batches. Checks that need the
-whole statement (accounts, base currency, required sections) run at the end of that
-pass, inside the same transaction, and roll it back when they fail.
+Memory stays flat as files grow: a file payload is streamed twice — once to hash and
+compress it (the artifact keeps the exact bytes, gzip-compressed), once through the
+parser while its rows are written in batches. Checks that need the whole statement
+(accounts, base currency, required sections) run at the end of that pass, inside the
+same transaction, and roll it back when they fail. (A fetched statement still
+arrives in memory from the client; spooling it to disk is left to do.)
 """
 
 from __future__ import annotations

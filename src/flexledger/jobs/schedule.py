@@ -1,8 +1,10 @@
 """The in-process scheduler (`flexledger schedule`): fetch on a cron expression.
 
 For the compose `scheduler` service and hosts without cron. The expression is read in
-`BUSINESS_TIMEZONE`; each firing is one scheduled ingestion run, and a firing that
-finds another run active is skipped, never queued.
+`FLEX_SOURCE_TIMEZONE` (US Eastern by default), IBKR's own clock, so the default
+07:15 is after IBKR publishes daily statements (05:00 ET) wherever the user lives.
+Each firing is one scheduled ingestion run; a firing that finds another run active is
+skipped, never queued, and no failure stops the loop.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from flexledger.domain.runs import RunType
 from flexledger.jobs.fetch import fetch_and_ingest
 from flexledger.jobs.ingest import IngestOutcome
 
-DEFAULT_CRON = "15 7 * * 1-6"  # after IBKR publishes daily statements (05:00 ET)
+DEFAULT_CRON = "15 7 * * 1-6"  # 07:15 US Eastern, Monday to Saturday
 logger = logging.getLogger("flexledger.schedule")
 
 
@@ -73,7 +75,7 @@ def run_schedule(
     attempted = 0
     while firings is None or attempted < firings:
         current = now()
-        fire = next_fire(expression, current, settings.business_timezone)
+        fire = next_fire(expression, current, settings.flex_source_timezone)
         wait = (fire - current).total_seconds()
         logger.info("next scheduled run at %s (in %.0f s)", fire.isoformat(), wait)
         clock.sleep(max(0.0, wait))

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from flexledger.web.api import health, ingestion
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
+from flexledger.web.upload_limit import UploadLimit
 
 
 def create_app(context: AppContext) -> FastAPI:
@@ -27,6 +28,11 @@ def create_app(context: AppContext) -> FastAPI:
     )
     app.state.context = context
     install_error_handlers(app)
+    app.add_middleware(
+        UploadLimit,
+        path_prefix="/ingestion/upload",
+        limit=lambda: ingestion.MAX_UPLOAD_BYTES,
+    )
     app.include_router(health.router)
     app.include_router(ingestion.router)
     return app

@@ -6,15 +6,11 @@ import threading
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from flexledger.db.repositories.runs import RunFilter, RunRepository
-from flexledger.domain.errors import (
-    FlexLedgerError,
-    RunAlreadyActiveError,
-    StatementTooLargeError,
-)
+from flexledger.domain.errors import FlexLedgerError, RunAlreadyActiveError
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType
 from flexledger.jobs.fetch import client_config, fetch_and_ingest
 from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_stream
@@ -125,24 +121,11 @@ def start_run(context: ContextDep) -> JSONResponse:
 
 
 # Compressed uploads are small; the decompressed statement is capped separately.
+# Enforced while the body arrives by web/upload_limit.py.
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 
-def refuse_large_uploads(request: Request) -> None:
-    """Refuse an upload by its Content-Length before its body is read.
-
-    Raises:
-        StatementTooLargeError: the declared body is over MAX_UPLOAD_BYTES.
-    """
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
-        raise StatementTooLargeError(
-            f"The upload is larger than {MAX_UPLOAD_BYTES:,} bytes.",
-            hint="Compress it (.xml.gz) or import it with `flexledger import`.",
-        )
-
-
-@router.post("/upload", dependencies=[Depends(refuse_large_uploads)])
+@router.post("/upload")
 def upload_statement(
     context: ContextDep,
     file: Annotated[UploadFile, File(description=".xml or .xml.gz Flex statement")],

@@ -10,6 +10,8 @@ from typing import Any
 from flexledger.config import Settings
 from flexledger.domain.errors import InvalidRequestError
 
+_MAX_OFFSET = 2**62  # beyond any table; keeps SQL integers in range
+
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
@@ -47,7 +49,7 @@ def parse_list_query(
     """
     limit = _integer(params, "limit", settings.api_default_limit)
     offset = _integer(params, "offset", 0)
-    if limit < 1 or offset < 0:
+    if limit < 1 or offset < 0 or offset > _MAX_OFFSET:
         raise InvalidRequestError(
             "limit must be at least 1 and offset at least 0.", code="INVALID_PAGINATION"
         )
@@ -105,12 +107,14 @@ def parse_instant(params: Mapping[str, str], name: str) -> dt.datetime | None:
         return None
     try:
         instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        instant = instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+        instant.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise InvalidRequestError(
             f"{name} must be an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z.",
             code="INVALID_FILTER",
         ) from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+    return instant
 
 
 def parse_choice(
