@@ -262,3 +262,17 @@ def test_rows_outside_a_statement_are_ignored_with_one_warning() -> None:
     assert records == []
     assert info.statements[0].sections == ()
     assert info.warnings == ("ignored 2 <Junk> element(s) outside a statement",)
+
+
+def test_sections_repeated_across_statements_get_numbered_refs() -> None:
+    body = (
+        b"<FlexQueryResponse><FlexStatements>"
+        b'<FlexStatement accountId="U1"><AccountInformation currency="USD"/></FlexStatement>'
+        b'<FlexStatement accountId="U1"><AccountInformation currency="USD"/></FlexStatement>'
+        b"</FlexStatements></FlexQueryResponse>"
+    )
+    records, _ = read_statement(body)
+    assert [r.source_row_ref for r in records] == [
+        "AccountInformation:section:1",
+        "AccountInformation:section:1#2",
+    ]

@@ -325,8 +325,8 @@ class _Walker:
                 base = f"{section}:{row_tag}:idx={self._idx_counts[(section, row_tag)]}"
             else:
                 base = f"{section}:{row_tag}:{key[0]}={key[1]}"
-        if row_tag == _SECTION_ROW_TAG or ":idx=" in base:
-            return base  # unique by construction: no need to remember it
+        if ":idx=" in base:
+            return base  # idx counts across the payload: unique, nothing to remember
         self._ref_counts[(section, base)] += 1
         seen = self._ref_counts[(section, base)]
         # SPEC §5.3 [new]: repeats in one artifact get #2, #3…
