@@ -78,28 +78,24 @@ def test_lot_level_positions_are_a_warning() -> None:
     assert "QUERY_POSITIONS_NOT_SUMMARY" in _codes(_lint("<Trades/>" + sections))
 
 
-def test_check_command_prints_findings_and_exits_by_severity(tmp_path: Path) -> None:
+def _check(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     flexledger = str(Path(sys.executable).with_name("flexledger"))
-    incomplete = subprocess.run(
-        [flexledger, "check", str(FLEX_DIR / "clifton__ib-flex__activity_minimal.xml")],
-        cwd=tmp_path,
+    return subprocess.run(
+        [flexledger, "check", str(path)],
+        cwd=cwd,
         env=clean_environ(),
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_check_command_prints_findings_and_exits_by_severity(tmp_path: Path) -> None:
+    incomplete = _check(FLEX_DIR / "clifton__ib-flex__activity_minimal.xml", tmp_path)
     assert incomplete.returncode == 1
     assert "ERROR   The OpenPositions section is missing." in incomplete.stdout
     assert "change: Client Portal" in incomplete.stdout
-    broken = subprocess.run(
-        [flexledger, "check", str(FLEX_DIR / "clifton__ib-flex__activity_simple.xml")],
-        cwd=tmp_path,
-        env=clean_environ(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    broken = _check(FLEX_DIR / "clifton__ib-flex__activity_simple.xml", tmp_path)
     assert broken.returncode == 1
     assert "MALFORMED_STATEMENT" in broken.stderr
