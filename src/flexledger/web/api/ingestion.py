@@ -21,7 +21,7 @@ from flexledger.web.api.listing import (
     parse_list_query,
 )
 from flexledger.web.deps import ContextDep
-from flexledger.web.errors import error_body
+from flexledger.web.errors import error_body, status_for
 
 router = APIRouter(prefix="/ingestion", tags=["ingestion"])
 
@@ -104,11 +104,14 @@ def start_run(context: ContextDep) -> JSONResponse:
         return _conflict()
     if "run" not in outcome:
         error = outcome.get("error")
-        message = (
-            error.message if isinstance(error, FlexLedgerError) else "run did not start"
-        )
+        if isinstance(error, FlexLedgerError):  # e.g. the database is unavailable
+            return JSONResponse(
+                error_body(error.code, error.message, hint=error.hint),
+                status_code=status_for(error),
+            )
         return JSONResponse(
-            error_body("INGESTION_UNEXPECTED_ERROR", message), status_code=500
+            error_body("INGESTION_UNEXPECTED_ERROR", "the run did not start"),
+            status_code=500,
         )
     run: IngestionRun = outcome["run"]
     return JSONResponse(
