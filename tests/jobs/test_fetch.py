@@ -259,3 +259,45 @@ def test_an_invalid_window_is_refused_before_any_run(
             to_date=dt.date(2025, 6, 1),
         )
     assert flex_world.service.log == []
+
+
+def test_each_stage_is_one_json_log_line_with_the_spec_fields(
+    database: Database,
+    clean_env: Path,
+    flex_world: FlexWorld,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="flexledger.ingestion")
+    flex_world.script.get_errors = ["1009"]
+    outcome = fetch_and_ingest(
+        database, _settings(flex_world), client=flex_world.client()
+    )
+    lines = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if r.name == "flexledger.ingestion"
+    ]
+    assert len(lines) == len(outcome.run.diagnostics)
+    fields = {
+        "run_id",
+        "stage",
+        "status",
+        "started_at_utc",
+        "ended_at_utc",
+        "duration_ms",
+        "source_section",
+        "source_record_ref",
+        "error_code",
+        "error_message",
+        "exception_type",
+        "stack_trace",
+        "retry_count",
+        "next_retry_at_utc",
+        "details",
+    }
+    assert all(set(line) == fields for line in lines)
+    assert {line["run_id"] for line in lines} == {str(outcome.run.ingestion_run_id)}
+    retry = next(line for line in lines if line["status"] == "retrying")
+    assert retry["error_code"] == "1009"
+    assert retry["retry_count"] == 1
+    assert retry["next_retry_at_utc"] is not None
