@@ -58,7 +58,7 @@ def test_success_after_n_in_progress_polls(
     fetched = flex_world.client(poll_attempts=40, deadline_seconds=3600).fetch(
         observer=recorder
     )
-    assert fetched.data == STATEMENT
+    assert fetched.read_bytes() == STATEMENT
     assert fetched.poll_attempts == in_progress + 1
     log = flex_world.service.log
     assert [e.endpoint for e in log] == ["SendRequest"] + ["GetStatement"] * (
@@ -98,7 +98,7 @@ def test_1018_waits_at_least_a_minute_and_a_second_one_aborts(
     fetched = flex_world.client(
         jitter_min_multiplier=0.5, jitter_max_multiplier=0.5
     ).fetch()
-    assert fetched.data == STATEMENT
+    assert fetched.read_bytes() == STATEMENT
     gets = flex_world.service.requests_to("GetStatement")
     assert gets[0].outcome.startswith("1018")
     assert gets[1].at - gets[0].at >= 60.0
@@ -164,7 +164,7 @@ def test_transient_send_errors_retry_then_give_up_with_a_legacy_hint(
     flex_world: FlexWorld,
 ) -> None:
     flex_world.script.send_errors = ["1001", "1001"]
-    assert flex_world.client().fetch().data == STATEMENT
+    assert flex_world.client().fetch().read_bytes() == STATEMENT
     sends = flex_world.service.requests_to("SendRequest")
     assert [round(b.at - a.at) for a, b in itertools.pairwise(sends)] == [
         15,
@@ -199,19 +199,19 @@ def test_data_not_ready_waits_five_minutes_then_fails(flex_world: FlexWorld) -> 
 
 def test_1021_retries_twice(flex_world: FlexWorld) -> None:
     flex_world.script.get_errors = ["1021", "1021"]
-    assert flex_world.client().fetch().data == STATEMENT
+    assert flex_world.client().fetch().read_bytes() == STATEMENT
     assert len(flex_world.service.requests_to("GetStatement")) == 3
 
 
 def test_1017_restarts_from_send_request_once(flex_world: FlexWorld) -> None:
     flex_world.script.get_errors = ["1017"]
-    assert flex_world.client().fetch().data == STATEMENT
+    assert flex_world.client().fetch().read_bytes() == STATEMENT
     assert len(flex_world.service.requests_to("SendRequest")) == 2
 
 
 def test_http_500_pages_are_retried_like_timeouts(flex_world: FlexWorld) -> None:
     flex_world.script.get_http_errors = [500, 500]
-    assert flex_world.client().fetch().data == STATEMENT
+    assert flex_world.client().fetch().read_bytes() == STATEMENT
     gets = flex_world.service.requests_to("GetStatement")
     assert [g.outcome for g in gets] == ["HTTP 500", "HTTP 500", "statement"]
     assert [round(b.at - a.at) for a, b in itertools.pairwise(gets)] == [5, 15]
@@ -241,7 +241,7 @@ def test_a_csv_body_says_to_switch_the_query_to_xml(flex_world: FlexWorld) -> No
 
 def test_a_truncated_download_is_requested_again_once(flex_world: FlexWorld) -> None:
     flex_world.script.truncate_at = 3000
-    assert flex_world.client().fetch().data == STATEMENT
+    assert flex_world.client().fetch().read_bytes() == STATEMENT
     assert len(flex_world.service.requests_to("SendRequest")) == 2
 
     flex_world.service.log.clear()
@@ -259,7 +259,9 @@ def test_timeouts_are_retried_then_fail_as_timeout_errors(
     flex_world.script.delay_times = 2
     recorder = Recorder()
     assert (
-        flex_world.client(request_timeout_seconds=0.2).fetch(observer=recorder).data
+        flex_world.client(request_timeout_seconds=0.2)
+        .fetch(observer=recorder)
+        .read_bytes()
         == STATEMENT
     )
     retries = [d for kind, d in recorder.events if kind == "retrying"]
@@ -275,7 +277,7 @@ def test_timeouts_are_retried_then_fail_as_timeout_errors(
 
 def test_a_connection_reset_is_retried(flex_world: FlexWorld) -> None:
     flex_world.script.reset_times = 1
-    assert flex_world.client().fetch().data == STATEMENT
+    assert flex_world.client().fetch().read_bytes() == STATEMENT
     assert [g.outcome for g in flex_world.service.requests_to("GetStatement")] == [
         "reset",
         "statement",

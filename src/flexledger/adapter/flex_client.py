@@ -25,12 +25,13 @@ import datetime as dt
 import logging
 import platform
 import random
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import IO, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -72,6 +73,8 @@ GET_STATEMENT = "GetStatement"
 ALLOWED_HOSTS = ("ndcdyn.interactivebrokers.com", "gdcdyn.interactivebrokers.com")
 MAX_WINDOW_DAYS = 365
 IN_PROGRESS_FLOOR_SECONDS = 5.0
+_ENVELOPE_MAX_BYTES = 64 * 1024  # envelopes are a few hundred bytes
+_SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 TRANSPORT_WAITS_SECONDS = (5.0, 15.0, 45.0)
 DATA_NOT_READY_WAIT_SECONDS = 300.0
 
@@ -167,19 +170,32 @@ class FlexClientConfig:
 
 @dataclass(frozen=True, slots=True)
 class FetchedStatement:
-    """A complete statement as IBKR delivered it.
+    """A complete statement as IBKR delivered it, spooled to a temporary file.
+
+    Large statements never sit in memory whole; `close()` removes the file.
 
     Attributes:
-        data: the exact bytes.
+        file: the exact bytes, seekable (read from position 0).
+        size: their length.
         reference_code: the SendRequest reference code.
         poll_attempts: GetStatement calls it took.
         host: the host that served it (never the URL: it carries the token).
     """
 
-    data: bytes
+    file: IO[bytes]
+    size: int
     reference_code: str
     poll_attempts: int
     host: str
+
+    def read_bytes(self) -> bytes:
+        """All the bytes (small statements and tests)."""
+        self.file.seek(0)
+        return self.file.read()
+
+    def close(self) -> None:
+        """Drop the spooled bytes."""
+        self.file.close()
 
 
 def user_agent() -> str:
@@ -337,8 +353,11 @@ class FlexClient:
         params = {"q": self._config.query_id, **window}
         retries: dict[str, int] = {}
         while True:
-            body, _ = self._call(self._config.base_url, SEND_REQUEST, params, deadline)
-            envelope = read_envelope(body)
+            spooled, _ = self._call(
+                self._config.base_url, SEND_REQUEST, params, deadline
+            )
+            with spooled:
+                envelope = read_envelope(spooled.read(_ENVELOPE_MAX_BYTES + 1))
             if envelope is None:
                 raise FlexConnectionError(
                     "SendRequest answered with something that is not a Flex envelope.",
@@ -381,8 +400,11 @@ class FlexClient:
         for attempt in range(self._config.poll_attempts):
             wait = max(self._poll_wait(attempt), floor)
             self._sleep_within(wait, deadline)
-            body, host = self._call(base, GET_STATEMENT, params, deadline)
-            if not body.strip():
+            spooled, host = self._call(base, GET_STATEMENT, params, deadline)
+            head = spooled.read(_ENVELOPE_MAX_BYTES + 1)
+            spooled.seek(0)
+            if not head.strip():
+                spooled.close()
                 empty_bodies += 1
                 if empty_bodies > 1:
                     raise FlexStatementError(
@@ -391,9 +413,12 @@ class FlexClient:
                     )
                 floor = IN_PROGRESS_FLOOR_SECONDS
                 continue
-            envelope = read_envelope(body)
+            envelope = read_envelope(head) if len(head) <= _ENVELOPE_MAX_BYTES else None
             if envelope is None:
-                return self._verified(body, reference_code, attempt + 1, host, watcher)
+                return self._verified(
+                    spooled, reference_code, attempt + 1, host, watcher
+                )
+            spooled.close()
             code = envelope.error_code or "unknown"
             last_code = code
             rule = rule_for(code)
@@ -420,21 +445,29 @@ class FlexClient:
 
     def _verified(
         self,
-        body: bytes,
+        spooled: IO[bytes],
         reference_code: str,
         attempts: int,
         host: str,
         watcher: FetchObserver,
     ) -> FetchedStatement:
         try:
-            verify_statement(body, max_bytes=self._config.max_payload_bytes)
+            verify_statement(spooled, max_bytes=self._config.max_payload_bytes)
         except StatementTruncatedError as exc:
+            spooled.close()
             raise _RestartError(exc) from None
-        except StatementReadError:
+        except BaseException:
+            spooled.close()
             raise
-        watcher.downloaded(poll_attempt=attempts, host=host, payload_bytes=len(body))
+        size = spooled.tell()
+        spooled.seek(0)
+        watcher.downloaded(poll_attempt=attempts, host=host, payload_bytes=size)
         return FetchedStatement(
-            data=body, reference_code=reference_code, poll_attempts=attempts, host=host
+            file=spooled,
+            size=size,
+            reference_code=reference_code,
+            poll_attempts=attempts,
+            host=host,
         )
 
     # -- shared -----------------------------------------------------------------------
@@ -506,8 +539,8 @@ class FlexClient:
 
     def _call(
         self, base: str, endpoint: str, params: Mapping[str, str], deadline: float
-    ) -> tuple[bytes, str]:
-        """One GET with pacing and transport retries; returns (body, host)."""
+    ) -> tuple[IO[bytes], str]:
+        """One GET with pacing and transport retries; returns (spooled body, host)."""
         url = f"{base.rstrip('/')}/{endpoint}"
         query = {"t": self._config.token, **params, "v": "3"}
 
@@ -545,7 +578,7 @@ class FlexClient:
 
     def _get_once(
         self, url: str, endpoint: str, query: Mapping[str, str], deadline: float
-    ) -> tuple[bytes, str]:
+    ) -> tuple[IO[bytes], str]:
         if self._clock.monotonic() > deadline:
             raise FlexTimeoutError(
                 f"{endpoint}: the fetch took longer than "
@@ -554,10 +587,26 @@ class FlexClient:
             )
         self._pacer.wait_for_turn()
         host = urlsplit(url).hostname or ""
+        # Spooled: a large statement goes to a temporary file, never whole in memory.
+        spooled: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - returned
+            max_size=_SPOOL_IN_MEMORY_BYTES
+        )
+        try:
+            status = self._download(url, endpoint, query, spooled)
+            _raise_for_status(endpoint, status)
+        except BaseException:
+            spooled.close()
+            raise
+        spooled.seek(0)
+        return spooled, host
+
+    def _download(
+        self, url: str, endpoint: str, query: Mapping[str, str], spooled: IO[bytes]
+    ) -> int:
         try:
             with self._http.stream("GET", url, params=dict(query)) as response:
-                body = self._read_capped(response, endpoint)
-                status = response.status_code
+                self._read_capped(response, endpoint, spooled)
+                return response.status_code
         except httpx.TimeoutException:
             raise _RetryableTransportError(
                 endpoint, "timed out", is_timeout=True
@@ -570,21 +619,11 @@ class FlexClient:
             raise FlexConnectionError(
                 f"{endpoint}: the response could not be read ({type(exc).__name__})."
             ) from None
-        if status >= 500:
-            raise _RetryableTransportError(endpoint, f"HTTP {status}", is_timeout=False)
-        if status >= 400:
-            raise FlexConnectionError(
-                f"{endpoint} answered HTTP {status}.",
-                hint=(
-                    "Check IBKR_FLEX_BASE_URL: it must end in "
-                    "/AccountManagement/FlexWebService."
-                ),
-            )
-        return body, host
 
-    def _read_capped(self, response: httpx.Response, endpoint: str) -> bytes:
+    def _read_capped(
+        self, response: httpx.Response, endpoint: str, spooled: IO[bytes]
+    ) -> None:
         # Counts decoded bytes, so a small gzip body cannot expand past the cap.
-        chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
             size += len(chunk)
@@ -593,8 +632,20 @@ class FlexClient:
                     f"{endpoint} sent more than "
                     f"{self._config.max_payload_bytes:,} bytes."
                 )
-            chunks.append(chunk)
-        return b"".join(chunks)
+            spooled.write(chunk)
+
+
+def _raise_for_status(endpoint: str, status: int) -> None:
+    if status >= 500:
+        raise _RetryableTransportError(endpoint, f"HTTP {status}", is_timeout=False)
+    if status >= 400:
+        raise FlexConnectionError(
+            f"{endpoint} answered HTTP {status}.",
+            hint=(
+                "Check IBKR_FLEX_BASE_URL: it must end in "
+                "/AccountManagement/FlexWebService."
+            ),
+        )
 
 
 class _RestartError(Exception):

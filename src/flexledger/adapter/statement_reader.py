@@ -560,9 +560,12 @@ def read_envelope(data: bytes) -> Envelope | None:
     )
 
 
-def verify_statement(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PayloadInfo:
+def verify_statement(
+    data: bytes | IO[bytes], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> PayloadInfo:
     """Read a whole payload, keeping nothing, to prove it is a complete statement."""
-    reader = StatementReader(io.BytesIO(data), max_bytes=max_bytes)
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    reader = StatementReader(source, max_bytes=max_bytes)
     for _ in reader.records():
         pass
     return reader.info

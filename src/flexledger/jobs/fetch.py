@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flexledger.adapter.flex_client import (
+    FetchedStatement,
     FlexClient,
     FlexClientConfig,
     split_windows,
@@ -23,6 +24,7 @@ from flexledger.jobs.ingest import (
     Payload,
     PostPersistHook,
     business_date,
+    read_payload_stream,
     run_ingestion,
 )
 from flexledger.jobs.timeline import Timeline
@@ -163,18 +165,24 @@ def fetch_and_ingest(
             statement = client.fetch(
                 from_date=start, to_date=earlier, observer=observer
             )
-        return Payload.of_bytes(
-            statement.data, source="flex_web_service", name=query_id
+        fetched_files.append(statement)
+        return read_payload_stream(
+            statement.file, name=query_id, source="flex_web_service"
         )
 
-    return run_ingestion(
-        database,
-        settings,
-        fetched,
-        IngestOptions(run_type=run_type, flex_query_id=query_id),
-        hooks=hooks,
-        on_started=on_started,
-    )
+    fetched_files: list[FetchedStatement] = []
+    try:
+        return run_ingestion(
+            database,
+            settings,
+            fetched,
+            IngestOptions(run_type=run_type, flex_query_id=query_id),
+            hooks=hooks,
+            on_started=on_started,
+        )
+    finally:
+        for statement in fetched_files:
+            statement.close()
 
 
 def _check_window(from_date: dt.date | None, to_date: dt.date | None) -> None:
