@@ -13,8 +13,8 @@ Memory stays flat as files grow: a file payload is streamed twice — once to ha
 compress it (the artifact keeps the exact bytes, gzip-compressed), once through the
 parser while its rows are written in batches. Checks that need the whole statement
 (accounts, base currency, required sections) run at the end of that pass, inside the
-same transaction, and roll it back when they fail. (A fetched statement still
-arrives in memory from the client; spooling it to disk is left to do.)
+same transaction, and roll it back when they fail. Fetched statements arrive spooled
+to a temporary file by the client, so they take the same path.
 """
 
 from __future__ import annotations
