@@ -9,6 +9,7 @@ import uuid
 
 from flexledger.db.database import Database
 from flexledger.db.repositories.raw import NewArtifact, RawRepository
+from flexledger.db.repositories.raw_bulk import RecordWriter
 from flexledger.db.tables import RawArtifactRow
 from tests.fixtures import builders
 
@@ -24,10 +25,19 @@ def test_the_repository_offers_no_way_to_change_or_remove_rows() -> None:
     assert public == {
         "add_artifact",
         "add_records",
+        "defer_artifact_key",
         "existing_refs",
+        "find_artifact",
+        "record_writer",
         "count_records",
         "get_payload",
     }
+    writer_methods = {
+        name
+        for name, _ in inspect.getmembers(RecordWriter, inspect.isfunction)
+        if not name.startswith("_")
+    }
+    assert writer_methods == {"write", "close", "abort"}
     for name in public:
         assert not any(
             word in name for word in ("update", "delete", "remove", "set", "replace")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import time
 import uuid
 
-from flexledger.domain.ids import natural_key_id, new_id
+from flexledger.domain.ids import OrderedIds, natural_key_id, new_id
 
 
 def test_natural_key_ids_are_deterministic_uuid5() -> None:
@@ -30,3 +31,16 @@ def test_the_namespace_and_encoding_are_frozen() -> None:
 def test_new_ids_are_random() -> None:
     assert new_id() != new_id()
     assert new_id().version == 4
+
+
+def test_ordered_ids_are_uuid7_and_sort_in_the_order_they_were_made() -> None:
+    ids = OrderedIds()
+    made = ids.take(3) + ids.take(2)
+    parsed = [uuid.UUID(hex=value) for value in made]
+    assert all(value.version == 7 for value in parsed)
+    assert all(value.variant == uuid.RFC_4122 for value in parsed)
+    assert made == sorted(made)
+    assert len(set(made)) == 5
+    # The leading 48 bits are the Unix time in milliseconds.
+    millis = parsed[0].int >> 80
+    assert abs(millis - time.time() * 1000) < 60_000

@@ -8,15 +8,16 @@ Flex payloads come from the network and from user uploads, so they are untrusted
   five predefined entities, and loads nothing from disk or network. A run of more
   than 2 MiB without a '<' is refused before Expat sees it, which bounds
   the large-token slowdown of Expat < 2.6.0 (Python's XML security notes).
-* Statements are parsed with the standard library's Expat-based iterparse: it is the
-  fastest streaming parser available (about 1.6 times lxml's iterparse on Flex rows, see
-  benchmarks/ingest.py), and with the DOCTYPE refusal above it is as safe. lxml, with
-  entity resolution, DTD loading and network off, reads the small response envelopes.
+* Statements are parsed by the standard library's Expat (pyexpat) with element
+  handlers: no element tree is built, so a row costs only its attribute dict and
+  memory stays flat as files grow. A DOCTYPE or entity declaration that got past the
+  prolog check is refused by Expat's handlers too. lxml, with entity resolution, DTD
+  loading and network off, reads the small response envelopes.
 * HTML pages, CSV/TEXT bodies and Flex error envelopes are recognised and refused
   with a message saying what to change; they are never read as statements.
-* Nesting depth, attribute count and attribute size are capped; the payload size is
-  capped by the caller's limit.
-* Elements are cleared as soon as they are read, so memory stays flat as files grow.
+* Nesting depth and attribute count are capped; attribute size is bounded by the
+  token cap ('<' cannot occur in a value); the payload size is capped by the
+  caller's limit.
 
 Every leaf element below a section is a record, with the attributes of any container
 between the section and the leaf merged in (the leaf's own win); a section with no
@@ -26,13 +27,14 @@ rows is one record of its own attributes, so the section's presence is kept too.
 from __future__ import annotations
 
 import io
+import pyexpat
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pyexpat import ExpatError, XMLParserType
 from pyexpat import errors as expat_errors
 from typing import IO
-from xml.etree import ElementTree
 
 from lxml import etree
 
@@ -48,8 +50,8 @@ from flexledger.domain.raw import PayloadInfo, RawRecord, StatementInfo
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_ATTRIBUTES = 2_000
-MAX_ATTRIBUTE_CHARS = 1024 * 1024
 _PROLOG_LIMIT = 64 * 1024
+_CHUNK_BYTES = 1024 * 1024
 
 # SPEC §5.3: the first non-empty of these names the row in its source_row_ref.
 _REF_KEYS = ("transactionID", "tradeID", "actionID", "ibExecID", "execID", "id")
@@ -67,30 +69,24 @@ _ACCOUNT_INFORMATION = "AccountInformation"
 _SECTION_ROW_TAG = "section"
 
 
-class _CountingReader(io.RawIOBase):
-    """Counts bytes as the parser pulls them; stops at the size cap or a huge token."""
+class _ByteCounter:
+    """Counts bytes fed to the parser; stops at the size cap or a huge token."""
 
-    def __init__(self, source: IO[bytes] | io.RawIOBase, max_bytes: int) -> None:
-        self._source = source
+    def __init__(self, max_bytes: int) -> None:
         self._max_bytes = max_bytes
         self.bytes_read = 0
         self.at_end = False
         self._since_boundary = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        chunk = self._source.read(len(buffer))
-        if not chunk:
-            self.at_end = True
+    def count(self, chunk: bytes) -> None:
         self.bytes_read += len(chunk)
         if self.bytes_read > self._max_bytes:
             raise StatementTooLargeError(
                 f"The statement is larger than {self._max_bytes:,} bytes.",
                 hint="Split the period into shorter statements.",
             )
-        # '<' cannot occur inside a token ('>' can, in attribute values).
+        # '<' cannot occur inside a token ('>' can, in attribute values), so the
+        # bytes since the last '<' bound every token, attribute values included.
         boundary = chunk.rfind(b"<")
         if boundary < 0:
             self._since_boundary += len(chunk)
@@ -101,15 +97,12 @@ class _CountingReader(io.RawIOBase):
                 )
         else:
             self._since_boundary = len(chunk) - boundary - 1
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
 
 
 @dataclass(slots=True)
 class _Level:
     tag: str
     attrs: dict[str, str]
-    element: ElementTree.Element
     children: int = 0
 
 
@@ -130,13 +123,18 @@ class StatementReader:
     """
 
     def __init__(
-        self, source: IO[bytes], *, max_bytes: int = DEFAULT_MAX_BYTES
+        self,
+        source: IO[bytes],
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        on_chunk: Callable[[bytes], None] | None = None,
     ) -> None:
         self._source = source
         self._max_bytes = max_bytes
+        self._on_chunk = on_chunk
         self._info: PayloadInfo | None = None
         self._walker = _Walker()
-        self._stream: _CountingReader | None = None
+        self._counter = _ByteCounter(max_bytes)
 
     @property
     def info(self) -> PayloadInfo:
@@ -147,30 +145,38 @@ class StatementReader:
 
     def records(self) -> Iterator[RawRecord]:
         """Stream every record of every statement, in document order."""
+        for chunk in self.record_chunks():
+            yield from chunk
+
+    def record_chunks(self) -> Iterator[list[RawRecord]]:
+        """The records, a list per chunk of input read (bulk consumers' path)."""
         head = self._source.read(_PROLOG_LIMIT)
         _check_prolog(head)
-        stream = _CountingReader(_Prefixed(head, self._source), self._max_bytes)
-        self._stream = stream
-        walker = _Walker()
-        self._walker = walker
+        walker = self._walker
+        parser = _new_parser(walker)
+        counter = self._counter
+        chunk = head
         try:
-            for event, element in ElementTree.iterparse(  # noqa: S314 - prolog checked
-                stream, events=("start", "end")
-            ):
-                if event == "start":
-                    walker.start(element)
-                    continue
-                yield from walker.end(element)
-        except ElementTree.ParseError as exc:
-            raise _syntax_error(exc, stream, truncated=_is_cut(exc, stream)) from None
-        if stream.bytes_read == 0:
-            raise MalformedStatementError("The statement is empty.")
+            while chunk:
+                counter.count(chunk)
+                if self._on_chunk is not None:
+                    self._on_chunk(chunk)
+                parser.Parse(chunk, False)
+                if walker.pending:
+                    yield walker.take()
+                chunk = self._source.read(_CHUNK_BYTES)
+            counter.at_end = True
+            parser.Parse(b"", True)
+        except ExpatError as exc:
+            raise _syntax_error(exc, truncated=_is_cut(exc, counter)) from None
+        if walker.pending:
+            yield walker.take()
         self._info = walker.finish()
 
     @property
     def bytes_read(self) -> int:
         """Bytes consumed so far, for progress."""
-        return self._stream.bytes_read if self._stream else 0
+        return self._counter.bytes_read
 
     @property
     def query_name(self) -> str | None:
@@ -191,23 +197,23 @@ class StatementReader:
         return self._walker.to_date_of(index)
 
 
-class _Prefixed(io.RawIOBase):
-    """The already-read prolog followed by the rest of the source."""
+def _new_parser(walker: _Walker) -> XMLParserType:
+    """An Expat parser that reports elements to `walker` and refuses any DTD."""
+    parser = pyexpat.ParserCreate()
+    parser.StartElementHandler = walker.start
+    parser.EndElementHandler = walker.end
+    # Second line of defence behind the prolog check: any declaration is refused.
+    parser.StartDoctypeDeclHandler = _refuse_declaration
+    parser.EntityDeclHandler = _refuse_declaration
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = memoryview(head)
-        self._rest = rest
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            count = len(self._head) if size < 0 else min(size, len(self._head))
-            chunk = bytes(self._head[:count])
-            self._head = self._head[count:]
-            return chunk
-        return self._rest.read(size)
+def _refuse_declaration(*_: object) -> None:
+    raise UnsafeXmlError(
+        "The document declares a DOCTYPE or an entity; Flex statements never do, and "
+        "it can hide entity expansion or external-file attacks."
+    )
 
 
 class _Walker:
@@ -218,10 +224,16 @@ class _Walker:
         self._root_attrs: dict[str, str] = {}
         self._declared_count: int | None = None
         self._statements: list[_StatementState] = []
+        self._inside = False  # the stack is within a FlexStatement
         self._ref_counts: Counter[tuple[str, str]] = Counter()
         self._idx_counts: Counter[tuple[str, str]] = Counter()
         self._warnings: list[str] = []
         self._ignored: Counter[str] = Counter()
+        self.pending: list[RawRecord] = []
+
+    def take(self) -> list[RawRecord]:
+        taken, self.pending = self.pending, []
+        return taken
 
     @property
     def query_name(self) -> str | None:
@@ -237,15 +249,23 @@ class _Walker:
     def to_date_of(self, index: int) -> str | None:
         return self._statements[index].info.to_date
 
-    def start(self, element: ElementTree.Element) -> None:
-        tag = _tag(element.tag)
-        depth = len(self._stack)
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        stack = self._stack
+        depth = len(stack)
         if depth >= MAX_DEPTH:
             raise UnsafeXmlError(f"The document nests deeper than {MAX_DEPTH} levels.")
-        attrs = _attributes(element.attrib)
-        if self._stack:
-            self._stack[-1].children += 1
-        self._stack.append(_Level(tag, attrs, element))
+        if len(attrs) > MAX_ATTRIBUTES:
+            raise UnsafeXmlError(
+                f"An element has more than {MAX_ATTRIBUTES:,} attributes."
+            )
+        if stack:
+            stack[-1].children += 1
+        stack.append(_Level(tag, attrs))
+        if depth < 4:
+            self._structure(depth, tag, attrs)
+
+    def _structure(self, depth: int, tag: str, attrs: dict[str, str]) -> None:
+        """Root, statements and sections: what the payload is made of."""
         if depth == 0:
             self._check_root(tag, attrs)
         elif depth == 1 and tag == _STATEMENTS:
@@ -254,30 +274,24 @@ class _Walker:
             self._statements.append(
                 _StatementState(_statement_info(len(self._statements), attrs))
             )
-        elif depth == 3 and self._in_statement():
+            self._inside = True
+        elif depth == 3 and self._inside:
             self._statements[-1].sections.append(tag)
 
-    def end(self, element: ElementTree.Element) -> Iterator[RawRecord]:
-        inside = self._in_statement()
-        level = self._stack.pop()
-        depth = len(self._stack)
-        if depth >= 3 and inside and level.children == 0:
-            yield self._record(level, is_section=depth == 3)
-        elif depth in (1, 2) and level.tag not in (_STATEMENTS, _STATEMENT):
-            self._ignored[level.tag] += 1
-        if depth >= 3 or (depth in (1, 2) and level.tag != _STATEMENTS):
-            # Whatever is read is dropped at once, so memory stays flat.
-            element.clear()
-            self._stack[-1].element.remove(element)
-
-    def _in_statement(self) -> bool:
+    def end(self, _tag: str) -> None:
         stack = self._stack
-        return (
-            len(stack) >= 3
-            and stack[1].tag == _STATEMENTS
-            and stack[2].tag == _STATEMENT
-            and bool(self._statements)
-        )
+        level = stack.pop()
+        depth = len(stack)
+        if depth >= 3:
+            if self._inside and level.children == 0:
+                self.pending.append(self._record(level, is_section=depth == 3))
+        elif depth == 2:
+            if self._inside:
+                self._inside = False
+            else:
+                self._ignored[level.tag] += 1
+        elif depth == 1 and level.tag != _STATEMENTS:
+            self._ignored[level.tag] += 1
 
     def _check_root(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == _ENVELOPE:
@@ -294,25 +308,24 @@ class _Walker:
 
     def _record(self, level: _Level, *, is_section: bool) -> RawRecord:
         statement = self._statements[-1]
-        section = self._stack[3].tag if not is_section else level.tag
-        containers = [c.attrs for c in self._stack[3:] if c.attrs]
-        if containers:
-            merged: dict[str, str] = {}
-            for attrs in containers:
-                merged.update(attrs)
-            merged.update(level.attrs)
-        else:
+        stack = self._stack
+        if is_section:
+            section = level.tag
+            row_tag = _SECTION_ROW_TAG
             merged = level.attrs
-        row_tag = _SECTION_ROW_TAG if is_section else level.tag
+        else:
+            section = stack[3].tag
+            row_tag = level.tag
+            merged = _merged(stack, level.attrs)
         if section == _ACCOUNT_INFORMATION:
             statement.base_currency = merged.get("currency") or statement.base_currency
         statement.rows += 1
         return RawRecord(
-            statement_index=statement.info.index,
-            section_name=section,
-            row_tag=row_tag,
-            source_row_ref=self._source_row_ref(section, row_tag, merged),
-            attrs=merged,
+            statement.info.index,
+            section,
+            row_tag,
+            self._source_row_ref(section, row_tag, merged),
+            merged,
         )
 
     def _source_row_ref(self, section: str, row_tag: str, attrs: dict[str, str]) -> str:
@@ -322,13 +335,12 @@ class _Walker:
             key = _reference_key(attrs)
             if key is None:
                 self._idx_counts[(section, row_tag)] += 1
-                base = f"{section}:{row_tag}:idx={self._idx_counts[(section, row_tag)]}"
-            else:
-                base = f"{section}:{row_tag}:{key[0]}={key[1]}"
-        if ":idx=" in base:
-            return base  # idx counts across the payload: unique, nothing to remember
-        self._ref_counts[(section, base)] += 1
-        seen = self._ref_counts[(section, base)]
+                # idx counts across the payload: unique, nothing to remember
+                return f"{section}:{row_tag}:idx={self._idx_counts[(section, row_tag)]}"
+            base = f"{section}:{row_tag}:{key[0]}={key[1]}"
+        counts = self._ref_counts
+        seen = counts[(section, base)] + 1
+        counts[(section, base)] = seen
         # SPEC §5.3 [new]: repeats in one artifact get #2, #3…
         return base if seen == 1 else f"{base}#{seen}"
 
@@ -358,6 +370,20 @@ class _Walker:
             statements=statements,
             warnings=tuple(self._warnings),
         )
+
+
+def _merged(stack: list[_Level], own: dict[str, str]) -> dict[str, str]:
+    """A row's attributes with those of its containers below the section."""
+    if len(stack) == 4 and not stack[3].attrs:
+        return own  # a row straight in an attribute-less section: the usual case
+    containers = [level.attrs for level in stack[3:] if level.attrs]
+    if not containers:
+        return own
+    merged: dict[str, str] = {}
+    for attrs in containers:
+        merged.update(attrs)
+    merged.update(own)  # the row's own win
+    return merged
 
 
 def read_statement(
@@ -423,14 +449,6 @@ def _tag(tag: str) -> str:
     return tag.rsplit("}", 1)[1] if tag.startswith("{") else tag
 
 
-def _attributes(attrib: dict[str, str]) -> dict[str, str]:
-    if len(attrib) > MAX_ATTRIBUTES:
-        raise UnsafeXmlError(f"An element has more than {MAX_ATTRIBUTES:,} attributes.")
-    if attrib and max(map(len, attrib.values())) > MAX_ATTRIBUTE_CHARS:
-        raise UnsafeXmlError("An attribute value is longer than 1 MiB.")
-    return attrib
-
-
 def _reference_key(attrs: dict[str, str]) -> tuple[str, str] | None:
     for key in _REF_KEYS:
         value = attrs.get(key)
@@ -476,16 +494,14 @@ _END_OF_INPUT_ERRORS = frozenset(
 )
 
 
-def _is_cut(exc: ElementTree.ParseError, stream: _CountingReader) -> bool:
+def _is_cut(exc: ExpatError, counter: _ByteCounter) -> bool:
     """Whether the parser ran out of bytes mid-document: a truncated download."""
-    return stream.at_end and exc.code in _END_OF_INPUT_ERRORS
+    return counter.at_end and exc.code in _END_OF_INPUT_ERRORS
 
 
-def _syntax_error(
-    exc: ElementTree.ParseError, stream: _CountingReader, *, truncated: bool
-) -> Exception:
+def _syntax_error(exc: ExpatError, *, truncated: bool) -> Exception:
     message = str(exc).split(":", 1)[0]
-    line, column = exc.position
+    line, column = exc.lineno, exc.offset
     where = f"line {line}, column {column}"
     if truncated:
         return StatementTruncatedError(

@@ -9,12 +9,14 @@ recorded. The artifact and all its records are one transaction: a crash mid-pers
 leaves no record of that payload. Whatever happens, the run ends `success` or
 `failed` with a code and the timeline, and the lock is released.
 
-Memory stays flat as files grow: a file payload is streamed twice — once to hash and
-compress it (the artifact keeps the exact bytes, gzip-compressed), once through the
-parser while its rows are written in batches. Checks that need the whole statement
-(accounts, base currency, required sections) run at the end of that pass, inside the
-same transaction, and roll it back when they fail. Fetched statements arrive spooled
-to a temporary file by the client, so they take the same path.
+Memory stays flat as files grow: a file payload is streamed twice — once to hash it
+(dedupe needs the hash before the first row is written), once through the parser
+while its rows are written in batches and its bytes are gzip-compressed on a worker
+thread for the artifact, which is stored at the end of that pass (its records' key
+to it is checked at commit). Checks that need the whole statement (accounts, base
+currency, required sections) run at the end of the pass, inside the same
+transaction, and roll it back when they fail. Fetched statements arrive spooled to a
+temporary file by the client, so they take the same path.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ import io
 import traceback
 import zlib
 import zoneinfo
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Protocol, cast
@@ -37,12 +39,8 @@ from flexledger.adapter.statement_reader import DEFAULT_MAX_BYTES, StatementRead
 from flexledger.config import Settings
 from flexledger.db.database import Database
 from flexledger.db.repositories.accounts import AccountRepository
-from flexledger.db.repositories.raw import (
-    NewArtifact,
-    RawRepository,
-    RecordPlacement,
-    StoredArtifact,
-)
+from flexledger.db.repositories.raw import NewArtifact, RawRepository, StoredArtifact
+from flexledger.db.repositories.raw_bulk import RecordPlacement, RecordWriter
 from flexledger.db.repositories.runs import RunRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.clock import utc_now
@@ -55,9 +53,11 @@ from flexledger.domain.errors import (
     StatementTooLargeError,
 )
 from flexledger.domain.flex_dates import parse_flex_date
+from flexledger.domain.ids import new_id
 from flexledger.domain.raw import PayloadInfo, RawRecord
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType, Stage, StageStatus
 from flexledger.jobs.account_check import AccountDecision, decide_account
+from flexledger.jobs.compression import BackgroundGzip
 from flexledger.jobs.crashpoint import crashpoint
 from flexledger.jobs.preflight import SectionCheck, check_sections
 from flexledger.jobs.timeline import Timeline
@@ -65,7 +65,6 @@ from flexledger.jobs.timeline import Timeline
 PERSIST_BATCH_ROWS = 5_000
 UNKNOWN_ACCOUNT = "unknown"
 _CHUNK_BYTES = 1024 * 1024
-_GZIP_LEVEL = 1  # a quarter of the time of level 6 for a slightly larger artifact
 
 Progress = Callable[[int, int], None]
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
@@ -286,12 +285,12 @@ def _start_run(
 class _Digest:
     sha256: str
     size: int
-    compressed: bytes
 
 
 @dataclass
 class _Persisted:
     artifact: StoredArtifact
+    compressed: bytes
     inserted: int
     already_stored: int
     decision: AccountDecision
@@ -354,10 +353,8 @@ class _Job:
         )
 
     def _digest(self) -> _Digest:
-        """Hash and compress the exact bytes in one streaming read."""
+        """Hash the exact bytes in one streaming read."""
         sha = hashlib.sha256()
-        compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 31)  # gzip container
-        parts: list[bytes] = []
         size = 0
         with self.payload.opener() as stream:
             try:
@@ -369,31 +366,32 @@ class _Job:
                             f"{DEFAULT_MAX_BYTES:,} bytes."
                         )
                     sha.update(chunk)
-                    parts.append(compressor.compress(chunk))
             except (OSError, EOFError, zlib.error) as exc:
                 raise MalformedStatementError(
                     f"{self.payload.name} could not be read: {exc}"
                 ) from None
-        parts.append(compressor.flush())
-        return _Digest(sha.hexdigest(), size, b"".join(parts))
+        return _Digest(sha.hexdigest(), size)
 
     def _persist(self, digest: _Digest, progress: Progress | None) -> _Persisted:
         """Stream rows into one transaction; whole-statement checks end it."""
         settings = self.settings
-        with self.database.unit_of_work() as uow:
+        with self.database.unit_of_work() as uow, ExitStack() as stack:
             stored_account = AccountRepository(uow).find()
             chosen = settings.account_id or (
                 stored_account.account_id if stored_account else None
             )
             raw = RawRepository(uow)
             writer = _RecordWriter(self, raw, digest, chosen)
+            stack.callback(writer.abort)
             linter = QueryLinter()
+            gzip_worker = stack.enter_context(BackgroundGzip())
             with self.payload.opener() as stream:
-                reader = StatementReader(stream)
-                for batch in _batches(reader.records(), linter):
+                reader = StatementReader(stream, on_chunk=gzip_worker.feed)
+                for batch in _batches(reader.record_chunks(), linter):
                     writer.write(reader, batch)
                     if progress is not None:
                         progress(reader.bytes_read, digest.size)
+            writer.flush()
             info = reader.info
             if not info.statements:
                 raise IngestionError(
@@ -407,11 +405,15 @@ class _Job:
                 base_currency_setting=settings.base_currency,
                 base_currency_is_explicit="base_currency" in settings.model_fields_set,
             )
-            artifact = writer.artifact_for(reader, decision.account.account_id)
             self.findings = linter.findings(
                 info, reconciliation_enabled=settings.reconciliation_enabled
             )
-            persisted = self._check(writer, decision, info, artifact)
+            compressed = gzip_worker.finish()
+            report_date = _report_date(info, decision)
+            artifact = writer.store_artifact(
+                reader, decision.account.account_id, compressed, report_date
+            )
+            persisted = self._check(writer, decision, info, artifact, compressed)
             flex_query_id = self._flex_query_id(info)
             if decision.is_new:
                 AccountRepository(uow).add(decision.account)
@@ -430,6 +432,7 @@ class _Job:
         decision: AccountDecision,
         info: PayloadInfo,
         artifact: StoredArtifact,
+        compressed: bytes,
     ) -> _Persisted:
         selected = tuple(info.statements[index] for index in decision.statement_indexes)
         sections = check_sections(selected)
@@ -445,15 +448,13 @@ class _Job:
         warnings = [*info.warnings, *decision.warnings]
         persisted = _Persisted(
             artifact=artifact,
+            compressed=compressed,
             inserted=writer.inserted,
             already_stored=writer.already_stored,
             decision=decision,
             info=info,
             sections=sections,
-            report_date=max(
-                (d for d in (parse_flex_date(s.to_date) for s in selected) if d),
-                default=None,
-            ),
+            report_date=_report_date(info, decision),
             warnings=warnings,
         )
         if missing and not self.options.allow_missing_sections:
@@ -474,6 +475,7 @@ class _Job:
                 self._new_artifact(
                     digest,
                     account.account_id,
+                    required.persisted.compressed,
                     query_name=required.persisted.info.query_name,
                     report_date=required.persisted.report_date,
                 )
@@ -490,6 +492,7 @@ class _Job:
         self,
         digest: _Digest,
         account_id: str,
+        compressed: bytes,
         *,
         query_name: str | None,
         report_date: dt.date | None,
@@ -501,7 +504,7 @@ class _Job:
             flex_query_id=self._query_id(query_name),
             payload_sha256=digest.sha256,
             payload_size_bytes=digest.size,
-            compressed_payload=digest.compressed,
+            compressed_payload=compressed,
             report_date_local=report_date,
         )
 
@@ -551,7 +554,7 @@ class _Job:
             StageStatus.COMPLETED,
             payload_sha256=digest.sha256,
             payload_bytes=digest.size,
-            stored_bytes=len(digest.compressed),
+            stored_bytes=len(persisted.compressed),
             raw_artifact_id=str(persisted.artifact.raw_artifact_id),
             raw_artifact_deduplicated=persisted.artifact.deduplicated,
             raw_record_count=persisted.inserted,
@@ -561,11 +564,12 @@ class _Job:
 
 
 class _RecordWriter:
-    """Writes records as they stream, creating the artifact at the first one.
+    """Writes records as they stream, choosing the artifact at the first one.
 
     Rows of statements for other accounts are skipped here; whether the payload as a
     whole may be stored is decided at the end (decide_account), which rolls the
-    transaction back when it may not.
+    transaction back when it may not. A new artifact's row is stored last, when its
+    compressed bytes are ready; its records' key to it is checked at commit.
     """
 
     def __init__(
@@ -576,53 +580,98 @@ class _RecordWriter:
         self._digest = digest
         self._chosen = chosen
         self._artifact: StoredArtifact | None = None
+        self._bulk: RecordWriter | None = None
         self._existing: set[tuple[str, str]] = set()
         self._dates: dict[int, dt.date | None] = {}
         self.inserted = 0
         self.already_stored = 0
 
     def write(self, reader: StatementReader, batch: list[RawRecord]) -> None:
-        """Insert the batch's rows that belong to the ledger and are new."""
+        """Queue the batch's rows that belong to the ledger and are new."""
         placements: list[RecordPlacement] = []
+        existing = self._existing
+        statement = -1
+        keep = False
+        target = ""
+        report_date: dt.date | None = None
         for record in batch:
-            account = reader.statement_account(record.statement_index)
-            target = self._account(account)
-            if account is not None and account != target:
+            if record.statement_index != statement:
+                statement = record.statement_index
+                account = reader.statement_account(statement)
+                target = self._account(account)
+                keep = account is None or account == target
+                report_date = self._date(reader, statement)
+                if keep:
+                    # Known refs come with the artifact, so choose it before the check.
+                    self._artifact_for(reader, target)
+                    existing = self._existing
+            if not keep:
                 continue
-            # Known refs come with the artifact, so it must exist before the check.
-            self.artifact_for(reader, target)
-            if (record.section_name, record.source_row_ref) in self._existing:
+            if existing and (record.section_name, record.source_row_ref) in existing:
                 self.already_stored += 1
                 continue
-            placements.append(
-                RecordPlacement(
-                    record, self._date(reader, record.statement_index), target
-                )
-            )
+            placements.append(RecordPlacement(record, report_date, target))
         if placements:
-            self.inserted += self._raw.add_records(
-                self.artifact_for(reader, placements[0].account_id),
-                self._job.run.ingestion_run_id,
-                placements,
-            )
+            self.inserted += self._writer(reader, target).write(placements)
         crashpoint("persist_batch")
 
-    def artifact_for(self, reader: StatementReader, account_id: str) -> StoredArtifact:
-        """The payload's artifact, stored the first time a row needs it."""
+    def flush(self) -> None:
+        """Wait until every queued row is written (raises a write's error)."""
+        if self._bulk is not None:
+            bulk, self._bulk = self._bulk, None
+            bulk.close()
+
+    def abort(self) -> None:
+        """Stop the bulk writer after a failure; the transaction rolls back."""
+        if self._bulk is not None:
+            bulk, self._bulk = self._bulk, None
+            bulk.abort()
+
+    def store_artifact(
+        self,
+        reader: StatementReader,
+        account_id: str,
+        compressed: bytes,
+        report_date: dt.date | None,
+    ) -> StoredArtifact:
+        """The payload's artifact; a new one is stored now, with its bytes."""
+        artifact = self._artifact_for(reader, account_id)
+        if artifact.deduplicated:
+            return artifact
+        new = self._job._new_artifact(
+            self._digest,
+            artifact.account_id,
+            compressed,
+            query_name=reader.query_name,
+            report_date=report_date,
+        )
+        return self._raw.add_artifact(new, raw_artifact_id=artifact.raw_artifact_id)
+
+    def _artifact_for(self, reader: StatementReader, account_id: str) -> StoredArtifact:
+        """The artifact rows point at: the stored copy of these bytes, or a new id."""
         if self._artifact is None:
-            self._artifact = self._raw.add_artifact(
-                self._job._new_artifact(
-                    self._digest,
-                    account_id,
-                    query_name=reader.query_name,
-                    report_date=parse_flex_date(reader.statement_to_date(0))
-                    if reader.statement_count
-                    else None,
+            found = self._raw.find_artifact(account_id, self._digest.sha256)
+            if found is not None:
+                self._existing = self._raw.existing_refs(found.raw_artifact_id)
+                self._artifact = found
+            else:
+                self._raw.defer_artifact_key()
+                self._artifact = StoredArtifact(
+                    raw_artifact_id=new_id(),
+                    account_id=account_id,
+                    period_key=self._job.run.period_key,
+                    flex_query_id=self._job._query_id(reader.query_name),
+                    payload_sha256=self._digest.sha256,
+                    deduplicated=False,
                 )
-            )
-            if self._artifact.deduplicated:
-                self._existing = self._raw.existing_refs(self._artifact.raw_artifact_id)
         return self._artifact
+
+    def _writer(self, reader: StatementReader, account_id: str) -> RecordWriter:
+        if self._bulk is None:
+            self._bulk = self._raw.record_writer(
+                self._artifact_for(reader, account_id), self._job.run.ingestion_run_id
+            )
+        return self._bulk
 
     def _account(self, statement_account: str | None) -> str:
         if self._chosen is None:
@@ -641,13 +690,24 @@ class _RecordWriter:
         return self._dates[index]
 
 
+def _report_date(info: PayloadInfo, decision: AccountDecision) -> dt.date | None:
+    """The latest `toDate` among the imported statements."""
+    dates = (
+        parse_flex_date(info.statements[index].to_date)
+        for index in decision.statement_indexes
+    )
+    return max((date for date in dates if date), default=None)
+
+
 def _batches(
-    records: Iterator[RawRecord], linter: QueryLinter
+    chunks: Iterable[list[RawRecord]], linter: QueryLinter
 ) -> Iterator[list[RawRecord]]:
+    """The reader's per-chunk records regrouped into batches of the persist size."""
     batch: list[RawRecord] = []
-    for record in records:
-        linter.observe(record)
-        batch.append(record)
+    for chunk in chunks:
+        for record in chunk:
+            linter.observe(record)
+        batch.extend(chunk)
         if len(batch) >= PERSIST_BATCH_ROWS:
             yield batch
             batch = []

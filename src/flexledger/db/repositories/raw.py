@@ -1,47 +1,37 @@
 """Raw artifacts and records: insert and read only (SPEC R1).
 
 There is deliberately no update or delete here: raw data is the ledger's source of
-truth, and everything derived can be rebuilt from it. Records are written with the
-driver's bulk paths (SQLite `executemany`, PostgreSQL `COPY`), inside the caller's
-transaction, because a statement can hold hundreds of thousands of rows.
+truth, and everything derived can be rebuilt from it. Records are written by the bulk
+writer (raw_bulk.py) inside the caller's transaction, because a statement can hold
+hundreds of thousands of rows. A payload's records may be written before its
+artifact row (its compressed bytes are ready only at the end of the read):
+`defer_artifact_key` moves that foreign-key check to the commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from flexledger.db.repositories.raw_bulk import (
+    RecordPlacement,
+    RecordTarget,
+    RecordWriter,
+)
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import RawArtifactRow, RawRecordRow
 from flexledger.domain.clock import utc_now
+from flexledger.domain.errors import ConflictError
 from flexledger.domain.ids import new_id
-from flexledger.domain.raw import RawRecord
 
 GZIP = "gzip"
 IDENTITY = "identity"
-
-_RECORD_COLUMNS = (
-    "raw_record_id",
-    "ingestion_run_id",
-    "raw_artifact_id",
-    "account_id",
-    "period_key",
-    "flex_query_id",
-    "payload_sha256",
-    "report_date_local",
-    "section_name",
-    "source_row_ref",
-    "source_payload",
-    "created_at_utc",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,28 +72,33 @@ class StoredArtifact:
     deduplicated: bool
 
 
-@dataclass(frozen=True, slots=True)
-class RecordPlacement:
-    """A record and the statement facts it is stored with."""
-
-    record: RawRecord
-    report_date_local: dt.date | None
-    account_id: str
-
-
 class RawRepository:
     """Insert-only access to `raw_artifact` and `raw_record`."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._session = uow.session
 
-    def add_artifact(self, artifact: NewArtifact) -> StoredArtifact:
-        """Store the payload unless the account already has the same bytes."""
-        existing = self._find_by_content(artifact.account_id, artifact.payload_sha256)
+    def add_artifact(
+        self, artifact: NewArtifact, *, raw_artifact_id: uuid.UUID | None = None
+    ) -> StoredArtifact:
+        """Store the payload unless the account already has the same bytes.
+
+        Args:
+            artifact: the payload and its identity.
+            raw_artifact_id: the id records already written point at (see
+                `defer_artifact_key`); a fresh one when None.
+
+        Raises:
+            ConflictError: `raw_artifact_id` was given but the same bytes were stored
+                meanwhile under another id (its records could never point at it).
+        """
+        existing = self.find_artifact(artifact.account_id, artifact.payload_sha256)
         if existing is not None:
-            return existing
+            if raw_artifact_id is None:
+                return existing
+            raise _stored_meanwhile()
         values = {
-            "raw_artifact_id": new_id(),
+            "raw_artifact_id": raw_artifact_id or new_id(),
             "ingestion_run_id": artifact.ingestion_run_id,
             "account_id": artifact.account_id,
             "period_key": artifact.period_key,
@@ -122,8 +117,10 @@ class RawRepository:
             .returning(RawArtifactRow.raw_artifact_id)
         )
         inserted = self._session.execute(statement).scalar_one_or_none()
+        if inserted is None and raw_artifact_id is not None:
+            raise _stored_meanwhile()
         if inserted is None:  # a concurrent writer stored it first
-            found = self._find_by_content(artifact.account_id, artifact.payload_sha256)
+            found = self.find_artifact(artifact.account_id, artifact.payload_sha256)
             if found is None:  # pragma: no cover - the conflict implies a row
                 raise RuntimeError("raw artifact vanished after a conflict")
             return found
@@ -145,49 +142,45 @@ class RawRepository:
         )
         return {(section, ref) for section, ref in rows}
 
+    def defer_artifact_key(self) -> None:
+        """Check records' artifact key at commit, not per row, for this transaction."""
+        if self._dialect == "postgresql":
+            self._session.execute(
+                text("SET CONSTRAINTS fk_raw_record_raw_artifact DEFERRED")
+            )
+        else:
+            self._session.execute(text("PRAGMA defer_foreign_keys = ON"))
+
+    def record_writer(
+        self,
+        artifact: StoredArtifact,
+        ingestion_run_id: uuid.UUID,
+        created_at_utc: dt.datetime | None = None,
+    ) -> RecordWriter:
+        """A bulk writer of `artifact`'s new records (callers filter known refs).
+
+        While it is open, the transaction's connection belongs to the writer.
+        """
+        target = RecordTarget(
+            ingestion_run_id=ingestion_run_id,
+            raw_artifact_id=artifact.raw_artifact_id,
+            period_key=artifact.period_key,
+            flex_query_id=artifact.flex_query_id,
+            payload_sha256=artifact.payload_sha256,
+            created_at_utc=created_at_utc or utc_now(),
+        )
+        driver = self._session.connection().connection.driver_connection
+        return RecordWriter(driver, self._dialect, target)
+
     def add_records(
         self,
         artifact: StoredArtifact,
         ingestion_run_id: uuid.UUID,
         placements: Sequence[RecordPlacement],
     ) -> int:
-        """Insert records the artifact does not have yet (callers filter by ref).
-
-        Returns:
-            How many were inserted.
-        """
-        if not placements:
-            return 0
-        created = utc_now()
-        rows = [
-            (
-                new_id(),
-                ingestion_run_id,
-                artifact.raw_artifact_id,
-                placement.account_id,
-                artifact.period_key,
-                artifact.flex_query_id,
-                artifact.payload_sha256,
-                placement.report_date_local,
-                placement.record.section_name,
-                placement.record.source_row_ref,
-                # SPEC §5.3: attribute map with sorted keys.
-                json.dumps(
-                    placement.record.attrs,
-                    sort_keys=True,
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                ),
-                created,
-            )
-            for placement in placements
-        ]
-        driver = self._session.connection().connection.driver_connection
-        if self._dialect == "postgresql":
-            self._copy_records(driver, rows)
-        else:
-            self._executemany_records(driver, rows)
-        return len(rows)
+        """Insert one batch of records (small callers); returns how many."""
+        with self.record_writer(artifact, ingestion_run_id) as writer:
+            return writer.write(placements)
 
     def count_records(self, raw_artifact_id: uuid.UUID) -> int:
         """How many records an artifact has."""
@@ -210,45 +203,10 @@ class RawRepository:
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
 
-    @staticmethod
-    def _copy_records(driver: Any, rows: list[tuple[Any, ...]]) -> None:
-        columns = ", ".join(_RECORD_COLUMNS)
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY raw_record ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-
-    @staticmethod
-    def _executemany_records(driver: Any, rows: list[tuple[Any, ...]]) -> None:
-        # The stored forms SQLAlchemy's SQLite types read back: uuid hex, ISO date,
-        # naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" (db/types.UtcDateTime).
-        created = rows[0][11].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        prepared = [
-            (
-                row[0].hex,
-                row[1].hex,
-                row[2].hex,
-                *row[3:7],
-                row[7].isoformat() if row[7] else None,
-                row[8],
-                row[9],
-                row[10],
-                created,
-            )
-            for row in rows
-        ]
-        placeholders = ", ".join("?" for _ in _RECORD_COLUMNS)
-        driver.executemany(
-            f"INSERT INTO raw_record ({', '.join(_RECORD_COLUMNS)}) "  # noqa: S608
-            f"VALUES ({placeholders})",
-            prepared,
-        )
-
-    def _find_by_content(
+    def find_artifact(
         self, account_id: str, payload_sha256: str
     ) -> StoredArtifact | None:
+        """The account's artifact with exactly these bytes, if it has one."""
         row = self._session.execute(
             select(
                 RawArtifactRow.raw_artifact_id,
@@ -274,3 +232,10 @@ class RawRepository:
             payload_sha256=row.payload_sha256,
             deduplicated=True,
         )
+
+
+def _stored_meanwhile() -> ConflictError:
+    return ConflictError(
+        "The same statement was stored by another run meanwhile.",
+        hint="Run the import again: it will find the stored copy.",
+    )

@@ -98,6 +98,9 @@ class RawRecordRow(Base):
             "raw_artifact.raw_artifact_id",
             ondelete="RESTRICT",
             name="fk_raw_record_raw_artifact",
+            # Bulk writes defer it: records stream before their artifact (0004).
+            deferrable=True,
+            initially="IMMEDIATE",
         ),
         nullable=False,
     )

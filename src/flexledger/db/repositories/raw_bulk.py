@@ -1,0 +1,248 @@
+"""Bulk writes of raw records: a payload's rows, batch after batch, in one transaction.
+
+A statement can hold hundreds of thousands of rows, so records skip the ORM:
+
+* PostgreSQL: `COPY … FROM STDIN`; the server parses and indexes in its own process.
+* SQLite: one `INSERT … SELECT … FROM json_each(?)` per batch, run by a worker thread.
+  One statement per batch means SQLite does the whole batch with the GIL released,
+  so the caller keeps parsing on the other core meanwhile (a per-row `executemany`
+  in a thread would wait for the GIL after every row).
+
+Attributes are stored as JSON with sorted keys (SPEC §5.3), encoded by orjson: its
+output for string maps is the same text as `json.dumps(sort_keys=True,
+ensure_ascii=False, separators=(",", ":"))`, several times faster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+import orjson
+
+from flexledger.domain.ids import OrderedIds
+from flexledger.domain.raw import RawRecord
+
+RECORD_COLUMNS = (
+    "raw_record_id",
+    "ingestion_run_id",
+    "raw_artifact_id",
+    "account_id",
+    "period_key",
+    "flex_query_id",
+    "payload_sha256",
+    "report_date_local",
+    "section_name",
+    "source_row_ref",
+    "source_payload",
+    "created_at_utc",
+)
+# Batches the SQLite worker may hold while the caller reads on: bounds memory.
+_QUEUED_BATCHES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPlacement:
+    """A record and the statement facts it is stored with."""
+
+    record: RawRecord
+    report_date_local: dt.date | None
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTarget:
+    """What every record of one write shares: its run and artifact."""
+
+    ingestion_run_id: uuid.UUID
+    raw_artifact_id: uuid.UUID
+    period_key: str
+    flex_query_id: str
+    payload_sha256: str
+    created_at_utc: dt.datetime
+
+
+def encode_attributes(attrs: object) -> str:
+    """The stored JSON text of a row's attributes (sorted keys, no spaces)."""
+    return orjson.dumps(attrs, option=orjson.OPT_SORT_KEYS).decode()
+
+
+class _Sink(Protocol):
+    def write(self, placements: Sequence[RecordPlacement], ids: list[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class RecordWriter:
+    """Writes records in batches inside the caller's open transaction.
+
+    Use as a context manager: leaving the block waits for every queued batch and
+    raises the first error any of them met. Until then, the caller must not use the
+    transaction's connection for anything else.
+    """
+
+    def __init__(self, driver: Any, dialect: str, target: RecordTarget) -> None:
+        self._ids = OrderedIds()
+        self._sink: _Sink = (
+            _CopySink(driver, target)
+            if dialect == "postgresql"
+            else _SqliteSink(driver, target)
+        )
+        self.written = 0
+
+    def write(self, placements: Sequence[RecordPlacement]) -> int:
+        """Queue a batch for insert; returns how many records it holds."""
+        if placements:
+            self._sink.write(placements, self._ids.take(len(placements)))
+            self.written += len(placements)
+        return len(placements)
+
+    def close(self) -> None:
+        """Wait until every queued batch is written; raises the first write error."""
+        self._sink.close()
+
+    def abort(self) -> None:
+        """Stop after a failure without waiting for errors (the caller rolls back)."""
+        self._sink.abort()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class _CopySink:
+    def __init__(self, driver: Any, target: RecordTarget) -> None:
+        self._driver = driver
+        self._constant = (
+            target.ingestion_run_id,
+            target.raw_artifact_id,
+            target.period_key,
+            target.flex_query_id,
+            target.payload_sha256,
+            target.created_at_utc,
+        )
+
+    def write(self, placements: Sequence[RecordPlacement], ids: list[str]) -> None:
+        run, artifact, period, query, sha, created = self._constant
+        columns = ", ".join(RECORD_COLUMNS)
+        with (
+            self._driver.cursor() as cursor,
+            cursor.copy(f"COPY raw_record ({columns}) FROM STDIN") as copy,
+        ):
+            write_row = copy.write_row
+            for row_id, placement in zip(ids, placements, strict=True):
+                record = placement.record
+                write_row(
+                    (
+                        row_id,
+                        run,
+                        artifact,
+                        placement.account_id,
+                        period,
+                        query,
+                        sha,
+                        placement.report_date_local,
+                        record.section_name,
+                        record.source_row_ref,
+                        encode_attributes(record.attrs),
+                        created,
+                    )
+                )
+
+    def close(self) -> None:
+        return None
+
+    def abort(self) -> None:
+        return None
+
+
+# Rows travel as JSON arrays [id, account, date, section, ref, attributes]. `->`
+# returns the attribute object's text as it was written (SQLite keeps a parsed
+# string's text verbatim and adds no whitespace), so the stored text is orjson's;
+# tests/db/test_raw_bulk.py holds it to `encode_attributes` for awkward values.
+_SQLITE_INSERT = (
+    f"INSERT INTO raw_record ({', '.join(RECORD_COLUMNS)}) "  # noqa: S608 - constants
+    "SELECT value->>0, ?, ?, value->>1, ?, ?, ?, value->>2, value->>3, value->>4, "
+    "value->5, ? FROM json_each(?)"
+)
+
+
+class _SqliteSink:
+    def __init__(self, driver: Any, target: RecordTarget) -> None:
+        self._driver = driver
+        # The stored forms SQLAlchemy's SQLite types read back: uuid hex and naive
+        # UTC "YYYY-MM-DD HH:MM:SS.ffffff" (db/types.UtcDateTime).
+        self._constant = (
+            target.ingestion_run_id.hex,
+            target.raw_artifact_id.hex,
+            target.period_key,
+            target.flex_query_id,
+            target.payload_sha256,
+            target.created_at_utc.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        )
+        self._batches: queue.Queue[str | None] = queue.Queue(maxsize=_QUEUED_BATCHES)
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(
+            target=self._run, name="flexledger-raw-writer", daemon=True
+        )
+        self._worker.start()
+
+    def write(self, placements: Sequence[RecordPlacement], ids: list[str]) -> None:
+        self._raise_worker_error()
+        rows = [
+            (
+                row_id,
+                placement.account_id,
+                placement.report_date_local,
+                placement.record.section_name,
+                placement.record.source_row_ref,
+                placement.record.attrs,
+            )
+            for row_id, placement in zip(ids, placements, strict=True)
+        ]
+        # One call encodes the batch, attribute maps with sorted keys included.
+        # Text, not bytes: SQLite 3.45+ reads a BLOB argument as its binary JSONB.
+        self._batches.put(orjson.dumps(rows, option=orjson.OPT_SORT_KEYS).decode())
+
+    def close(self) -> None:
+        self._batches.put(None)
+        self._worker.join()
+        self._raise_worker_error()
+
+    def abort(self) -> None:
+        self._batches.put(None)
+        self._worker.join()
+
+    def _run(self) -> None:
+        run, artifact, period, query, sha, created = self._constant
+        while (batch := self._batches.get()) is not None:
+            if self._error is not None:
+                continue  # drain, so the caller never blocks on a full queue
+            try:
+                self._driver.execute(
+                    _SQLITE_INSERT, (run, artifact, period, query, sha, created, batch)
+                )
+            except BaseException as exc:  # handed to the caller
+                self._error = exc
+
+    def _raise_worker_error(self) -> None:
+        if self._error is not None:
+            raise self._error
