@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from flexledger.db.database import Database
 from flexledger.db.repositories.raw import NewArtifact, RawRepository, StoredArtifact
-from flexledger.db.repositories.raw_bulk import RecordPlacement, encode_attributes
+from flexledger.db.repositories.raw_bulk import RecordGroup, encode_attributes
 from flexledger.db.tables import RawRecordRow
 from flexledger.domain.raw import RawRecord
 from tests.fixtures import builders
@@ -33,15 +33,12 @@ AWKWARD = {
 }
 
 
-def _placements(count: int, attrs: dict[str, str]) -> list[RecordPlacement]:
-    return [
-        RecordPlacement(
-            RawRecord(0, "Trades", "Trade", f"Trades:Trade:transactionID={n}", attrs),
-            None,
-            builders.ACCOUNT,
-        )
+def _placements(count: int, attrs: dict[str, str]) -> RecordGroup:
+    records = [
+        RawRecord(0, "Trades", "Trade", f"Trades:Trade:transactionID={n}", attrs)
         for n in range(count)
     ]
+    return RecordGroup(records, None, builders.ACCOUNT)
 
 
 def _planned() -> StoredArtifact:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawRecord(NamedTuple):
     """One row element of one section of one statement.
+
+    A named tuple, not a dataclass: a large statement makes hundreds of thousands,
+    and a tuple is the cheapest immutable record Python builds.
 
     Attributes:
         statement_index: 0-based position of its `FlexStatement` in the payload.

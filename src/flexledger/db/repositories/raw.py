@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flexledger.db.repositories.raw_bulk import (
-    RecordPlacement,
+    RecordGroup,
     RecordTarget,
     RecordWriter,
 )
@@ -176,11 +175,11 @@ class RawRepository:
         self,
         artifact: StoredArtifact,
         ingestion_run_id: uuid.UUID,
-        placements: Sequence[RecordPlacement],
+        group: RecordGroup,
     ) -> int:
         """Insert one batch of records (small callers); returns how many."""
         with self.record_writer(artifact, ingestion_run_id) as writer:
-            return writer.write(placements)
+            return writer.write(group)
 
     def count_records(self, raw_artifact_id: uuid.UUID) -> int:
         """How many records an artifact has."""

@@ -48,10 +48,10 @@ _QUEUED_BATCHES = 2
 
 
 @dataclass(frozen=True, slots=True)
-class RecordPlacement:
-    """A record and the statement facts it is stored with."""
+class RecordGroup:
+    """Records of one statement, with the statement facts they are stored with."""
 
-    record: RawRecord
+    records: Sequence[RawRecord]
     report_date_local: dt.date | None
     account_id: str
 
@@ -74,7 +74,7 @@ def encode_attributes(attrs: object) -> str:
 
 
 class _Sink(Protocol):
-    def write(self, placements: Sequence[RecordPlacement], ids: list[str]) -> None: ...
+    def write(self, group: RecordGroup, ids: list[str]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -98,12 +98,13 @@ class RecordWriter:
         )
         self.written = 0
 
-    def write(self, placements: Sequence[RecordPlacement]) -> int:
+    def write(self, group: RecordGroup) -> int:
         """Queue a batch for insert; returns how many records it holds."""
-        if placements:
-            self._sink.write(placements, self._ids.take(len(placements)))
-            self.written += len(placements)
-        return len(placements)
+        count = len(group.records)
+        if count:
+            self._sink.write(group, self._ids.take(count))
+            self.written += count
+        return count
 
     def close(self) -> None:
         """Wait until every queued batch is written; raises the first write error."""
@@ -140,26 +141,26 @@ class _CopySink:
             target.created_at_utc,
         )
 
-    def write(self, placements: Sequence[RecordPlacement], ids: list[str]) -> None:
+    def write(self, group: RecordGroup, ids: list[str]) -> None:
         run, artifact, period, query, sha, created = self._constant
+        account, report_date = group.account_id, group.report_date_local
         columns = ", ".join(RECORD_COLUMNS)
         with (
             self._driver.cursor() as cursor,
             cursor.copy(f"COPY raw_record ({columns}) FROM STDIN") as copy,
         ):
             write_row = copy.write_row
-            for row_id, placement in zip(ids, placements, strict=True):
-                record = placement.record
+            for row_id, record in zip(ids, group.records, strict=True):
                 write_row(
                     (
                         row_id,
                         run,
                         artifact,
-                        placement.account_id,
+                        account,
                         period,
                         query,
                         sha,
-                        placement.report_date_local,
+                        report_date,
                         record.section_name,
                         record.source_row_ref,
                         encode_attributes(record.attrs),
@@ -174,7 +175,8 @@ class _CopySink:
         return None
 
 
-# Rows travel as JSON arrays [id, account, date, section, ref, attributes]. `->`
+# Rows travel as JSON arrays [id, account, date, section, ref, attributes] (the
+# RawRecord fields 1, 3 and 4: section_name, source_row_ref, attrs). `->`
 # returns the attribute object's text as it was written (SQLite keeps a parsed
 # string's text verbatim and adds no whitespace), so the stored text is orjson's;
 # tests/db/test_raw_bulk.py holds it to `encode_attributes` for awkward values.
@@ -205,18 +207,12 @@ class _SqliteSink:
         )
         self._worker.start()
 
-    def write(self, placements: Sequence[RecordPlacement], ids: list[str]) -> None:
+    def write(self, group: RecordGroup, ids: list[str]) -> None:
         self._raise_worker_error()
+        account, report_date = group.account_id, group.report_date_local
         rows = [
-            (
-                row_id,
-                placement.account_id,
-                placement.report_date_local,
-                placement.record.section_name,
-                placement.record.source_row_ref,
-                placement.record.attrs,
-            )
-            for row_id, placement in zip(ids, placements, strict=True)
+            (row_id, account, report_date, record[1], record[3], record[4])
+            for row_id, record in zip(ids, group.records, strict=True)
         ]
         # One call encodes the batch, attribute maps with sorted keys included.
         # Text, not bytes: SQLite 3.45+ reads a BLOB argument as its binary JSONB.
