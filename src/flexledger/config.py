@@ -51,6 +51,7 @@ class Capability(enum.StrEnum):
     SERVE = "serve"
     IMPORT = "import"
     REPORTS = "reports"
+    REPROCESS = "reprocess"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Composition root: settings → database → app or CLI.
 
-The only module that knows every layer; add-on registries are filled here once the
-first add-on exists.
+The only module that knows every layer; the mapper registry is filled here from the
+installed add-ons (the MVP's `stocks` among them).
 """
 
 from __future__ import annotations
@@ -11,13 +11,20 @@ import logging
 import uvicorn
 
 from flexledger import __version__
+from flexledger.addons import load_addons, mapper_registry
 from flexledger.cli.commands import CliRuntime
 from flexledger.cli.commands import main as cli_main
 from flexledger.config import Settings, load_settings
 from flexledger.db.database import Database
 from flexledger.domain.errors import ConfigError
+from flexledger.mapping.registry import MapperRegistry
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+
+
+def registry() -> MapperRegistry:
+    """The mapper registry of every installed add-on (fails fast on clashes)."""
+    return mapper_registry(load_addons())
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
@@ -32,7 +39,12 @@ def serve(settings: Settings, host: str, port: int) -> None:
         database.ping()
         database.require_current_schema()
         app = create_app(
-            AppContext(settings=settings, database=database, version=__version__)
+            AppContext(
+                settings=settings,
+                database=database,
+                version=__version__,
+                registry=registry(),
+            )
         )
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
@@ -59,4 +71,4 @@ def run() -> None:
     except ConfigError:
         level = "WARNING"
     configure_logging(level)
-    cli_main(CliRuntime(serve=serve))
+    cli_main(CliRuntime(serve=serve, registry=registry()))

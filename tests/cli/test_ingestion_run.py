@@ -20,7 +20,7 @@ from flexledger.adapter.fake_flex import (
 from flexledger.db.database import Database
 from flexledger.db.tables import IngestionRunRow
 from tests.fixtures.environment import clean_environ
-from tests.fixtures.flex_server import QUERY_ID, STATEMENT
+from tests.fixtures.flex_server import CLEAN_STATEMENT, QUERY_ID
 from tests.fixtures.live_server import serve_in_thread
 
 FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
@@ -31,7 +31,7 @@ TOKEN = "cli-test-token-0042"
 def service() -> Iterator[tuple[FakeFlexService, str]]:
     fake = FakeFlexService(
         tokens={TOKEN: "valid"},
-        queries={QUERY_ID: QueryScript(payload=STATEMENT)},
+        queries={QUERY_ID: QueryScript(payload=CLEAN_STATEMENT)},
         clock=WallClock(),
     )
     with serve_in_thread(fake.app) as root:

@@ -11,11 +11,15 @@ from flexledger.db.migration import head_revision
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
 from tests.fixtures.live_server import serve_in_thread
+from tests.fixtures.registry import installed_registry
 
 
 def _context(database: Database) -> AppContext:
     return AppContext(
-        settings=load_settings(_env_file=None), database=database, version=__version__
+        settings=load_settings(_env_file=None),
+        database=database,
+        version=__version__,
+        registry=installed_registry(),
     )
 
 

@@ -21,6 +21,7 @@ from flexledger.web.context import AppContext
 from tests.fixtures.flex_files import FLEX_DIR
 from tests.fixtures.flex_server import QUERY_ID, FlexWorld
 from tests.fixtures.live_server import serve_in_thread
+from tests.fixtures.registry import installed_registry
 
 COMPLETE = FLEX_DIR / "clifton__ib-flex__activity_daily_portfolio.xml"
 MINIMAL = FLEX_DIR / "clifton__ib-flex__activity_minimal.xml"
@@ -31,6 +32,7 @@ def _serve(database: Database, **settings: Any) -> Any:
         settings=load_settings(_env_file=None, **settings),
         database=database,
         version=__version__,
+        registry=installed_registry(),
     )
     return serve_in_thread(create_app(context))
 
@@ -181,6 +183,7 @@ def test_fetch_now_starts_a_run_that_succeeds(
         ),
         database=database,
         version=__version__,
+        registry=installed_registry(),
         flex_client_factory=factory,
     )
     with serve_in_thread(create_app(context)) as base_url:

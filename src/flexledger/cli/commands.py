@@ -18,8 +18,10 @@ from flexledger.cli.check import register as register_check
 from flexledger.cli.dev import dev_commands
 from flexledger.cli.ingestion import register as register_ingestion
 from flexledger.cli.output import reported_errors
+from flexledger.cli.reprocess import register as register_reprocess
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
+from flexledger.mapping.registry import MapperRegistry
 
 ServeFn = Callable[[Settings, str, int], None]
 
@@ -30,9 +32,11 @@ class CliRuntime:
 
     Attributes:
         serve: runs the web app on (host, port) until interrupted.
+        registry: the mappers of every installed add-on.
     """
 
     serve: ServeFn
+    registry: MapperRegistry
 
 
 def _version(value: bool) -> None:
@@ -84,7 +88,8 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
                 port or settings.application_port,
             )
 
-    register_ingestion(app)
+    register_ingestion(app, runtime.registry)
+    register_reprocess(app, runtime.registry)
     register_check(app)
     app.add_typer(dev_commands(), name="dev")
     return app

@@ -15,9 +15,11 @@ from flexledger.cli.output import EXIT_ERROR, progress_bar, report_run, reported
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
 from flexledger.domain.clock import utc_now
+from flexledger.jobs.canonical import CanonicalStage
 from flexledger.jobs.fetch import backfill, client_config, fetch_and_ingest
 from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_file
 from flexledger.jobs.schedule import DEFAULT_CRON, next_fire, run_schedule
+from flexledger.mapping.registry import MapperRegistry
 
 
 @contextmanager
@@ -34,8 +36,11 @@ def _fetching(settings: Settings) -> Iterator[tuple[Database, FlexClient]]:
         database.dispose()
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ingestion commands to `app`."""
+def register(app: typer.Typer, registry: MapperRegistry) -> None:
+    """Add the ingestion commands to `app`; runs map with `registry`."""
+
+    def stages(settings: Settings) -> tuple[CanonicalStage]:
+        return (CanonicalStage(registry, settings),)
 
     @app.command("import")
     def import_files(
@@ -71,6 +76,7 @@ def register(app: typer.Typer) -> None:
                             IngestOptions(
                                 allow_missing_sections=allow_missing_sections
                             ),
+                            hooks=stages(settings),
                             progress=progress,
                         )
                     failures += not outcome.succeeded
@@ -105,6 +111,7 @@ def register(app: typer.Typer) -> None:
                     client=client,
                     from_date=from_date.date() if from_date else None,
                     to_date=to_date.date() if to_date else None,
+                    hooks=stages(settings),
                 )
             report_run(settings.ibkr_flex_query_id or "query", outcome)
         if not outcome.succeeded:
@@ -128,6 +135,7 @@ def register(app: typer.Typer) -> None:
                     on_window=lambda start, end, outcome: report_run(
                         f"{start}..{end}", outcome
                     ),
+                    hooks=stages(settings),
                 )
         if not all(outcome.succeeded for outcome in outcomes):
             raise typer.Exit(EXIT_ERROR)
@@ -151,4 +159,5 @@ def register(app: typer.Typer) -> None:
                     expression=cron,
                     clock=SystemClock(),
                     on_outcome=lambda outcome: report_run("scheduled", outcome),
+                    hooks=stages(settings),
                 )

@@ -65,3 +65,13 @@ def to_scale(value: Decimal, scale: DecimalScale) -> Decimal:
             f"{value} does not fit numeric({scale.precision},{scale.scale})"
         )
     return rounded
+
+
+def money_or_none(value: Decimal | None) -> Decimal | None:
+    """`value` at the money scale, None kept (amounts a row may lack)."""
+    return None if value is None else to_scale(value, MONEY)
+
+
+def rate_or_none(value: Decimal | None) -> Decimal | None:
+    """`value` at the FX-rate scale, None kept."""
+    return None if value is None else to_scale(value, FX_RATE)

@@ -220,6 +220,7 @@ def backfill(
     to_date: dt.date,
     run_type: RunType = RunType.MANUAL,
     on_window: Callable[[dt.date, dt.date, IngestOutcome], None] | None = None,
+    hooks: Sequence[PostPersistHook] = (),
 ) -> list[IngestOutcome]:
     """Fetch a long range as consecutive windows of at most 365 days, one run each.
 
@@ -239,6 +240,7 @@ def backfill(
             from_date=start,
             to_date=end,
             run_type=run_type,
+            hooks=hooks,
         )
         outcomes.append(outcome)
         if on_window is not None:

@@ -221,7 +221,7 @@ def run_ingestion(
     """
     with database.run_lock():
         timeline = Timeline()
-        run = _start_run(database, settings, options, timeline)
+        run = start_run(database, settings, options, timeline)
         if on_started is not None:
             on_started(run)
         try:
@@ -229,9 +229,9 @@ def run_ingestion(
             job = _Job(database, settings, payload, options, run, timeline)
             return job.ingest(hooks, progress)
         except FlexLedgerError as exc:
-            return _fail(database, run, timeline, exc.code, exc.message, exc)
+            return fail_run(database, run, timeline, exc.code, exc.message, exc)
         except Exception as exc:
-            return _fail(
+            return fail_run(
                 database,
                 run,
                 timeline,
@@ -247,9 +247,10 @@ def business_date(instant: dt.datetime, timezone: str) -> dt.date:
     return instant.astimezone(zoneinfo.ZoneInfo(timezone)).date()
 
 
-def _start_run(
+def start_run(
     database: Database, settings: Settings, options: IngestOptions, timeline: Timeline
 ) -> IngestionRun:
+    """Close runs a dead process left `started`, then commit a new `started` run."""
     started_at = utc_now()
     period_key = business_date(started_at, settings.business_timezone).isoformat()
     with database.unit_of_work() as uow:
@@ -740,7 +741,7 @@ def _batches(
         yield batch
 
 
-def _fail(
+def fail_run(
     database: Database,
     run: IngestionRun,
     timeline: Timeline,
@@ -750,6 +751,7 @@ def _fail(
     *,
     with_traceback: bool = False,
 ) -> IngestOutcome:
+    """Close the run `failed` with its code, message and timeline."""
     details: dict[str, object] = {
         "error_code": code,
         "error_type": getattr(exc, "error_type", None) or type(exc).__name__,
@@ -782,8 +784,10 @@ __all__ = [
     "PostPersistHook",
     "Progress",
     "business_date",
+    "fail_run",
     "ingest_payload",
     "read_payload_file",
     "read_payload_stream",
     "run_ingestion",
+    "start_run",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from croniter import croniter
 
@@ -27,7 +27,7 @@ from flexledger.domain.errors import (
 )
 from flexledger.domain.runs import RunType
 from flexledger.jobs.fetch import fetch_and_ingest
-from flexledger.jobs.ingest import IngestOutcome
+from flexledger.jobs.ingest import IngestOutcome, PostPersistHook
 
 DEFAULT_CRON = "15 7 * * 1-6"  # 07:15 US Eastern, Monday to Saturday
 logger = logging.getLogger("flexledger.schedule")
@@ -49,7 +49,7 @@ def next_fire(expression: str, after: dt.datetime, timezone: str) -> dt.datetime
     return fire.astimezone(dt.UTC)
 
 
-def run_schedule(
+def run_schedule(  # noqa: PLR0913 - keyword-only knobs, tests set each
     database: Database,
     settings: Settings,
     *,
@@ -59,6 +59,7 @@ def run_schedule(
     now: Callable[[], dt.datetime] = utc_now,
     firings: int | None = None,
     on_outcome: Callable[[IngestOutcome], None] | None = None,
+    hooks: Sequence[PostPersistHook] = (),
 ) -> int:
     """Sleep until each firing and fetch; returns the number of runs attempted.
 
@@ -71,6 +72,7 @@ def run_schedule(
         now: the current instant.
         firings: stop after this many (None: forever, until interrupted).
         on_outcome: called with each run's outcome.
+        hooks: stages after persist (canonical mapping).
     """
     attempted = 0
     while firings is None or attempted < firings:
@@ -82,7 +84,11 @@ def run_schedule(
         attempted += 1
         try:
             outcome = fetch_and_ingest(
-                database, settings, client=client, run_type=RunType.SCHEDULED
+                database,
+                settings,
+                client=client,
+                run_type=RunType.SCHEDULED,
+                hooks=hooks,
             )
         except RunAlreadyActiveError:
             logger.warning("scheduled run skipped: run already active")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from flexledger.adapter.flex_client import FlexClient, FlexClientConfig
 from flexledger.config import Settings
 from flexledger.db.database import Database
+from flexledger.jobs.canonical import CanonicalStage
+from flexledger.mapping.registry import MapperRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,7 @@ class AppContext:
         settings: the validated settings.
         database: the database handle; the composition root disposes of it.
         version: the running flexledger version.
+        registry: the mappers of every installed add-on.
         flex_client_factory: builds the Flex client for "fetch now" (tests inject
             one with a fake clock).
     """
@@ -25,6 +28,11 @@ class AppContext:
     settings: Settings
     database: Database
     version: str
+    registry: MapperRegistry
     flex_client_factory: Callable[[FlexClientConfig], FlexClient] = field(
         default=FlexClient
     )
+
+    def stages(self) -> tuple[CanonicalStage]:
+        """The stages a run does after persisting its rows."""
+        return (CanonicalStage(self.registry, self.settings),)

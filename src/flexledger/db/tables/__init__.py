@@ -1,6 +1,11 @@
 """ORM row classes, one module per aggregate; importing this package registers all."""
 
 from flexledger.db.tables.accounts import AccountRow
+from flexledger.db.tables.canonical import (
+    EventSourceRow,
+    InstrumentAliasRow,
+    InstrumentLinkRow,
+)
 from flexledger.db.tables.events import (
     CorpActionCaseRow,
     EventCashflowRow,
@@ -20,9 +25,12 @@ __all__ = [
     "EventCashflowRow",
     "EventCorpActionRow",
     "EventFxRow",
+    "EventSourceRow",
     "EventTradeFillRow",
     "IngestionRunRow",
+    "InstrumentAliasRow",
     "InstrumentLabelRow",
+    "InstrumentLinkRow",
     "InstrumentRow",
     "LabelRow",
     "NoteRow",

@@ -1,4 +1,4 @@
-"""Ingestion API: start a fetch, upload a statement, list and inspect runs."""
+"""Ingestion API: fetch, upload, reprocess; list and inspect runs."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import threading
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from flexledger.db.repositories.runs import RunFilter, RunRepository
 from flexledger.domain.errors import FlexLedgerError, RunAlreadyActiveError
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType
 from flexledger.jobs.fetch import client_config, fetch_and_ingest
 from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_stream
+from flexledger.jobs.reprocess import reprocess, reprocess_scope
 from flexledger.web.api.listing import (
     envelope,
     parse_choice,
@@ -91,6 +93,7 @@ def start_run(context: ContextDep) -> JSONResponse:
                 client=client,
                 run_type=RunType.MANUAL,
                 on_started=mark_started,
+                hooks=context.stages(),
             )
         except FlexLedgerError as exc:
             outcome["error"] = exc
@@ -123,6 +126,30 @@ def start_run(context: ContextDep) -> JSONResponse:
     )
 
 
+class ReprocessIn(BaseModel):
+    """Scope of a reprocess: both fields, or neither for everything."""
+
+    period_key: str | None = None
+    flex_query_id: str | None = None
+
+
+@router.post("/reprocess")
+def reprocess_run(
+    context: ContextDep, body: Annotated[ReprocessIn | None, Body()] = None
+) -> JSONResponse:
+    """Rebuild canonical events from stored raw rows; no network, raw untouched."""
+    request = body or ReprocessIn()
+    scope = reprocess_scope(request.period_key, request.flex_query_id)
+    try:
+        outcome = reprocess(context.database, context.settings, context.registry, scope)
+    except RunAlreadyActiveError:
+        return _conflict()
+    return JSONResponse(
+        _run_out(outcome.run, with_diagnostics=True),
+        status_code=200 if outcome.succeeded else 500,
+    )
+
+
 # Compressed uploads are small; the decompressed statement is capped separately.
 # Enforced while the body arrives by web/upload_limit.py.
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
@@ -144,6 +171,7 @@ def upload_statement(
             context.settings,
             payload,
             IngestOptions(allow_missing_sections=allow_missing_sections),
+            hooks=context.stages(),
         )
     except RunAlreadyActiveError:
         return _conflict()

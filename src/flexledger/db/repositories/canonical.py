@@ -1,0 +1,502 @@
+"""Canonical tables: raw rows in for mapping, events, instruments and links out.
+
+Derived rows only: raw tables are read here, never written. Events are written by
+comparing the decided event with the stored one, so every write is an insert, an
+update of the columns that changed, or a delete, and the caller learns which
+(a reprocess reports them). Instruments are never deleted: labels and notes hang
+on them, and their ids are deterministic anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute
+
+from flexledger.db.base import Base
+from flexledger.db.session import UnitOfWork
+from flexledger.db.tables import (
+    CorpActionCaseRow,
+    EventCashflowRow,
+    EventCorpActionRow,
+    EventFxRow,
+    EventSourceRow,
+    EventTradeFillRow,
+    InstrumentAliasRow,
+    InstrumentLinkRow,
+    InstrumentRow,
+    RawArtifactRow,
+    RawRecordRow,
+)
+from flexledger.domain.canonical import (
+    Event,
+    InstrumentLink,
+    SourceRow,
+    instrument_id_for,
+)
+from flexledger.domain.events import EventKind
+
+_TABLES: dict[EventKind, type[Base]] = {
+    EventKind.TRADE_FILL: EventTradeFillRow,
+    EventKind.CASHFLOW: EventCashflowRow,
+    EventKind.FX: EventFxRow,
+    EventKind.CORP_ACTION: EventCorpActionRow,
+}
+_PK = {
+    EventKind.TRADE_FILL: "event_trade_fill_id",
+    EventKind.CASHFLOW: "event_cashflow_id",
+    EventKind.FX: "event_fx_id",
+    EventKind.CORP_ACTION: "event_corp_action_id",
+}
+_AUDIT = frozenset({"created_at_utc", "updated_at_utc"})
+_RAW_COLUMNS = frozenset({"raw_record_id", "source_raw_record_id"})
+_ORIGIN_COLUMNS = frozenset({"ingestion_run_id", "source_raw_record_id"})
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RawScope:
+    """Which stored payloads to read: one (period_key, flex_query_id), or all."""
+
+    period_key: str
+    flex_query_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One column of one event that a write changed."""
+
+    kind: EventKind
+    event_id: uuid.UUID
+    changes: dict[str, tuple[str | None, str | None]]
+
+
+@dataclass(slots=True)
+class EventChanges:
+    """What a write did to the event tables."""
+
+    added: list[tuple[EventKind, uuid.UUID]] = field(default_factory=list)
+    changed: list[FieldChange] = field(default_factory=list)
+    removed: list[tuple[EventKind, uuid.UUID]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInstrument:
+    """An instrument row's current values (None when not stored yet)."""
+
+    values: dict[str, Any]
+
+
+class CanonicalRepository:
+    """Reads raw rows for mapping and writes the canonical tables."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._session = uow.session
+
+    # -- raw rows in ---------------------------------------------------------------
+
+    def rows_of_run(self, ingestion_run_id: uuid.UUID) -> list[SourceRow]:
+        """The raw rows a run inserted, in storage order."""
+        return list(self._rows(RawRecordRow.ingestion_run_id == ingestion_run_id))
+
+    def rows_by_id(self, raw_record_ids: Iterable[uuid.UUID]) -> list[SourceRow]:
+        """The given raw rows, in storage order."""
+        wanted = sorted(set(raw_record_ids), key=str)
+        rows: list[SourceRow] = []
+        for start in range(0, len(wanted), _CHUNK):
+            rows.extend(
+                self._rows(
+                    RawRecordRow.raw_record_id.in_(wanted[start : start + _CHUNK])
+                )
+            )
+        return sorted(rows, key=_storage_order)
+
+    def all_rows(self, scope: RawScope | None = None) -> Iterator[SourceRow]:
+        """Every raw row (or the scope's), payloads in the order they were stored."""
+        condition = None
+        if scope is not None:
+            condition = (RawArtifactRow.period_key == scope.period_key) & (
+                RawArtifactRow.flex_query_id == scope.flex_query_id
+            )
+        yield from self._rows(condition)
+
+    def _rows(self, condition: Any) -> Iterator[SourceRow]:
+        statement = (
+            select(
+                RawRecordRow.raw_record_id,
+                RawRecordRow.ingestion_run_id,
+                RawArtifactRow.created_at_utc,
+                RawRecordRow.account_id,
+                RawRecordRow.section_name,
+                RawRecordRow.source_row_ref,
+                RawRecordRow.report_date_local,
+                RawRecordRow.source_payload,
+            )
+            .join(
+                RawArtifactRow,
+                RawArtifactRow.raw_artifact_id == RawRecordRow.raw_artifact_id,
+            )
+            .order_by(
+                RawArtifactRow.created_at_utc,
+                RawArtifactRow.raw_artifact_id,
+                RawRecordRow.raw_record_id,
+            )
+        )
+        if condition is not None:
+            statement = statement.where(condition)
+        result = self._session.execute(statement.execution_options(yield_per=2000))
+        for record_id, run_id, stored_at, account, section, ref, day, attrs in result:
+            yield SourceRow(
+                raw_record_id=record_id,
+                ingestion_run_id=run_id,
+                artifact_created_at_utc=stored_at,
+                account_id=account,
+                section_name=section,
+                row_tag=ref.split(":", 2)[1],
+                source_row_ref=ref,
+                report_date_local=day,
+                attrs=attrs,
+            )
+
+    # -- events --------------------------------------------------------------------
+
+    def sources_of(self, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Raw rows already behind the given events."""
+        wanted = sorted(set(event_ids), key=str)
+        found: set[uuid.UUID] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            found.update(
+                self._session.scalars(
+                    select(EventSourceRow.raw_record_id).where(
+                        EventSourceRow.event_id.in_(wanted[start : start + _CHUNK])
+                    )
+                )
+            )
+        return found
+
+    def stored_events(
+        self, kind: EventKind, event_ids: Iterable[uuid.UUID] | None = None
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        """Stored events of one kind (all, or the given ids) as column values."""
+        table = _TABLES[kind]
+        pk: InstrumentedAttribute[Any] = getattr(table, _PK[kind])
+        columns = [c for c in table.__table__.columns if c.name not in _AUDIT]
+        found: dict[uuid.UUID, dict[str, Any]] = {}
+        batches: Iterable[list[uuid.UUID] | None]
+        if event_ids is None:
+            batches = [None]
+        else:
+            wanted = sorted(set(event_ids), key=str)
+            batches = [wanted[i : i + _CHUNK] for i in range(0, len(wanted), _CHUNK)]
+        for batch in batches:
+            statement = select(*columns)
+            if batch is not None:
+                statement = statement.where(pk.in_(batch))
+            for row in self._session.execute(statement).mappings():
+                found[row[_PK[kind]]] = dict(row)
+        return found
+
+    def write_events(
+        self,
+        events: Sequence[tuple[Event, Sequence[uuid.UUID]]],
+        stored: dict[EventKind, dict[uuid.UUID, dict[str, Any]]],
+        changes: EventChanges,
+    ) -> None:
+        """Insert new events, update changed ones; link every source row."""
+        inserts: dict[EventKind, list[dict[str, Any]]] = defaultdict(list)
+        for event, _ in events:
+            values = _stored_form(event)
+            before = stored.get(event.kind, {}).get(event.event_id)
+            if before is None:
+                inserts[event.kind].append(values)
+                changes.added.append((event.kind, event.event_id))
+                continue
+            diff = {
+                name: (_text(before.get(name)), _text(value))
+                for name, value in values.items()
+                if _text(before.get(name)) != _text(value)
+            }
+            if diff:
+                table = _TABLES[event.kind]
+                pk = getattr(table, _PK[event.kind])
+                self._session.execute(
+                    update(table)
+                    .where(pk == event.event_id)
+                    .values({name: values[name] for name in diff})
+                )
+                changes.changed.append(FieldChange(event.kind, event.event_id, diff))
+        for kind, rows in inserts.items():
+            for start in range(0, len(rows), _CHUNK):
+                self._session.execute(
+                    insert(_TABLES[kind]), rows[start : start + _CHUNK]
+                )
+        self._link_sources(events)
+
+    def _link_sources(
+        self, events: Sequence[tuple[Event, Sequence[uuid.UUID]]]
+    ) -> None:
+        ids = [event.event_id for event, _ in events]
+        for start in range(0, len(ids), _CHUNK):
+            self._session.execute(
+                delete(EventSourceRow).where(
+                    EventSourceRow.event_id.in_(ids[start : start + _CHUNK])
+                )
+            )
+        rows = [
+            {
+                "event_kind": event.kind.value,
+                "event_id": event.event_id,
+                "raw_record_id": raw,
+            }
+            for event, sources in events
+            for raw in sources
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            self._session.execute(insert(EventSourceRow), rows[start : start + _CHUNK])
+
+    def remove_events(
+        self, kind: EventKind, event_ids: Iterable[uuid.UUID], changes: EventChanges
+    ) -> None:
+        """Delete events no raw row gives any more (reprocess)."""
+        wanted = sorted(set(event_ids), key=str)
+        table = _TABLES[kind]
+        pk = getattr(table, _PK[kind])
+        for start in range(0, len(wanted), _CHUNK):
+            batch = wanted[start : start + _CHUNK]
+            self._session.execute(
+                delete(EventSourceRow).where(EventSourceRow.event_id.in_(batch))
+            )
+            self._session.execute(delete(table).where(pk.in_(batch)))
+        changes.removed.extend((kind, event_id) for event_id in wanted)
+
+    # -- instruments -----------------------------------------------------------------
+
+    def stored_aliases(
+        self, instrument_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[str, str, dt.date | None, dt.date | None]]]:
+        """Every alias sighting of the given instruments."""
+        wanted = sorted(set(instrument_ids), key=str)
+        found: dict[uuid.UUID, list[tuple[str, str, dt.date | None, dt.date | None]]]
+        found = defaultdict(list)
+        for start in range(0, len(wanted), _CHUNK):
+            rows = self._session.execute(
+                select(
+                    InstrumentAliasRow.instrument_id,
+                    InstrumentAliasRow.alias_kind,
+                    InstrumentAliasRow.value,
+                    InstrumentAliasRow.first_seen_local,
+                    InstrumentAliasRow.last_seen_local,
+                ).where(
+                    InstrumentAliasRow.instrument_id.in_(wanted[start : start + _CHUNK])
+                )
+            )
+            for instrument_id, kind, value, first, last in rows:
+                found[instrument_id].append((kind, value, first, last))
+        return found
+
+    def write_instrument(
+        self,
+        values: dict[str, Any],
+        aliases: Sequence[tuple[str, str, dt.date | None, dt.date | None]],
+    ) -> bool:
+        """Insert or update one instrument and replace its aliases; True if changed."""
+        instrument_id = values["instrument_id"]
+        current = (
+            self._session.execute(
+                select(*[getattr(InstrumentRow, name) for name in values]).where(
+                    InstrumentRow.instrument_id == instrument_id
+                )
+            )
+            .mappings()
+            .one_or_none()
+        )
+        changed = True
+        if current is None:
+            self._session.execute(insert(InstrumentRow), [values])
+        elif dict(current) != values:
+            self._session.execute(
+                update(InstrumentRow)
+                .where(InstrumentRow.instrument_id == instrument_id)
+                .values(values)
+            )
+        else:
+            changed = False
+        self._session.execute(
+            delete(InstrumentAliasRow).where(
+                InstrumentAliasRow.instrument_id == instrument_id
+            )
+        )
+        if aliases:
+            self._session.execute(
+                insert(InstrumentAliasRow),
+                [
+                    {
+                        "instrument_id": instrument_id,
+                        "alias_kind": kind,
+                        "value": value,
+                        "first_seen_local": first,
+                        "last_seen_local": last,
+                    }
+                    for kind, value, first, last in aliases
+                ],
+            )
+        return changed
+
+    def known_instruments(self, instrument_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of the ids are stored instruments."""
+        wanted = sorted(set(instrument_ids), key=str)
+        found: set[uuid.UUID] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            found.update(
+                self._session.scalars(
+                    select(InstrumentRow.instrument_id).where(
+                        InstrumentRow.instrument_id.in_(wanted[start : start + _CHUNK])
+                    )
+                )
+            )
+        return found
+
+    def write_links(self, links: Iterable[InstrumentLink]) -> int:
+        """Store identity links not stored yet; returns how many were new."""
+        added = 0
+        for link in links:
+            key = {
+                "from_instrument_id": instrument_id_for(
+                    link.account_id, link.from_conid
+                ),
+                "to_instrument_id": instrument_id_for(link.account_id, link.to_conid),
+                "action_id": link.action_id,
+            }
+            exists = self._session.execute(
+                select(InstrumentLinkRow.action_id).filter_by(**key)
+            ).first()
+            if exists is None:
+                self._session.execute(
+                    insert(InstrumentLinkRow),
+                    [
+                        {
+                            **key,
+                            "reorg_code": link.reorg_code,
+                            "report_date_local": link.report_date_local,
+                            "source_raw_record_id": link.source.raw_record_id,
+                        }
+                    ],
+                )
+                added += 1
+        return added
+
+    def open_case(
+        self,
+        *,
+        case_id: uuid.UUID,
+        account_id: str,
+        action_id: str | None,
+        action_type: str,
+        instrument_id: uuid.UUID | None,
+    ) -> bool:
+        """Open a manual corporate-action case unless it exists (any status)."""
+        if self._session.get(CorpActionCaseRow, case_id) is not None:
+            return False
+        self._session.execute(
+            insert(CorpActionCaseRow),
+            [
+                {
+                    "case_id": case_id,
+                    "account_id": account_id,
+                    "action_id": action_id,
+                    "action_type": action_type,
+                    "instrument_id": instrument_id,
+                }
+            ],
+        )
+        return True
+
+    # -- proof ---------------------------------------------------------------------
+
+    def canonical_digest(self, *, stable_provenance: bool = False) -> str:
+        """SHA-256 over every derived row in a fixed order, audit timestamps excluded.
+
+        Args:
+            stable_provenance: name the raw rows behind each event by (payload
+                hash, section, reference) instead of their ids, and leave out the
+                origin (first run and row, which depends on import order), so
+                databases that imported the same statements in any order, on any
+                backend, give the same digest; False includes every id.
+        """
+        names = self._raw_names() if stable_provenance else {}
+        digest = hashlib.sha256()
+        tables: list[type[Base]] = [
+            InstrumentRow,
+            InstrumentAliasRow,
+            InstrumentLinkRow,
+            *_TABLES.values(),
+            EventSourceRow,
+            CorpActionCaseRow,
+        ]
+        for table in tables:
+            columns = sorted(
+                (
+                    c
+                    for c in table.__table__.columns
+                    if c.name not in _AUDIT
+                    and not (stable_provenance and c.name in _ORIGIN_COLUMNS)
+                ),
+                key=lambda c: c.name,
+            )
+            digest.update(table.__tablename__.encode())
+            lines = sorted(
+                "\x1f".join(
+                    names.get(value, _text(value) or "\x00")
+                    if column.name in _RAW_COLUMNS
+                    else _text(value) or "\x00"
+                    for column, value in zip(columns, row, strict=True)
+                )
+                for row in self._session.execute(select(*columns))
+            )
+            for line in lines:
+                digest.update(line.encode())
+                digest.update(b"\x1e")
+        return digest.hexdigest()
+
+    def _raw_names(self) -> dict[Any, str]:
+        rows = self._session.execute(
+            select(
+                RawRecordRow.raw_record_id,
+                RawRecordRow.payload_sha256,
+                RawRecordRow.section_name,
+                RawRecordRow.source_row_ref,
+            )
+        )
+        return {raw_id: f"{sha}:{section}:{ref}" for raw_id, sha, section, ref in rows}
+
+
+def _storage_order(row: SourceRow) -> tuple[dt.datetime, str]:
+    return (row.artifact_created_at_utc, row.source_row_ref)
+
+
+def _stored_form(event: Event) -> dict[str, Any]:
+    values = event.column_values()
+    values[_PK[event.kind]] = values.pop("event_id")
+    values["ingestion_run_id"] = event.source.ingestion_run_id
+    values["source_raw_record_id"] = event.source.raw_record_id
+    return values
+
+
+def _text(value: Any) -> str | None:
+    """A value as comparable text: Decimals by value, instants in UTC ISO form."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "normalize") and hasattr(value, "as_tuple"):
+        return format(value.normalize(), "f")
+    return str(value)
