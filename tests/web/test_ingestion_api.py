@@ -233,3 +233,18 @@ def test_chunked_uploads_stop_at_the_limit(
     )
     assert response.status_code == 400
     assert httpx.get(f"{api}/ingestion/runs").json()["page"]["total"] == 0
+
+
+def test_reprocess_rebuilds_from_raw_and_validates_its_scope(api: str) -> None:
+    assert _upload(api, COMPLETE).status_code == 200
+    half = httpx.post(f"{api}/ingestion/reprocess", json={"period_key": "2025-01-15"})
+    assert half.status_code == 400
+    assert half.json()["code"] == "INVALID_REPROCESS_SCOPE"
+    everything = httpx.post(f"{api}/ingestion/reprocess", json={})
+    assert everything.status_code == 200, everything.text
+    body = everything.json()
+    assert body["run_type"] == "reprocess"
+    assert body["status"] == "success"
+    stage = [e for e in body["diagnostics"] if e["stage"] == "canonical_mapping"]
+    assert stage[0]["details"]["changes"]["changed_count"] == 0
+    assert stage[0]["details"]["canonical_input_row_count"] == 30
