@@ -33,6 +33,9 @@ SCHEMA_TABLES = {
     "corp_action_case",
     "position_lot",
     "pnl_snapshot_daily",
+    "event_source",
+    "instrument_alias",
+    "instrument_link",
 }
 
 # Natural keys and named indexes exactly as SCHEMA.md spells them.

@@ -54,12 +54,6 @@ DIAGNOSTIC_SAMPLES = 200
 CHANGE_SAMPLES = 500
 
 
-class ContractViolationError(IngestionError):
-    """Mapped rows broke the mapping contract; scheduled runs fail (SPEC R7)."""
-
-    code = "INGESTION_CONTRACT_ERROR"
-
-
 @dataclass(slots=True)
 class CanonicalSummary:
     """What one mapping pass did."""
@@ -109,7 +103,8 @@ class CanonicalStage:
         """Map the run's new raw rows into the canonical tables.
 
         Raises:
-            ContractViolationError: a scheduled run met contract violations.
+            IngestionError: a scheduled run met contract violations (SPEC R7);
+                its code is INGESTION_CONTRACT_ERROR.
         """
         started = time.monotonic()
         repository = CanonicalRepository(uow)
@@ -134,7 +129,7 @@ class CanonicalStage:
             **details,
         )
         if failing:
-            raise ContractViolationError(
+            raise IngestionError(
                 f"{summary.contract_violations} rows break the mapping contract; "
                 "see the canonical_mapping diagnostics.",
                 hint="Fix the Flex Query fields the diagnostics name, then reprocess.",
@@ -319,7 +314,6 @@ def _elapsed_ms(started: float) -> int:
 __all__ = [
     "CanonicalStage",
     "CanonicalSummary",
-    "ContractViolationError",
     "map_incrementally",
     "mapping_context",
     "rebuild",
