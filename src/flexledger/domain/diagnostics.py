@@ -25,8 +25,6 @@ class DiagnosticCode(enum.StrEnum):
     CORP_ACTION_KEY_CONFLICT = "CORP_ACTION_KEY_CONFLICT"
     # A cash type without a cash action of its own: mapped as OTHER, outside P&L.
     CASH_OTHER = "mapping.cash_other"
-    # A cash row changed amount or date for the same key (SPEC §7.2).
-    CASHFLOW_CORRECTION = "mapping.cashflow_correction"
 
 
 @dataclass(frozen=True, slots=True)

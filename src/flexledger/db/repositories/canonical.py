@@ -87,13 +87,6 @@ class EventChanges:
     removed: list[tuple[EventKind, uuid.UUID]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredInstrument:
-    """An instrument row's current values (None when not stored yet)."""
-
-    values: dict[str, Any]
-
-
 class CanonicalRepository:
     """Reads raw rows for mapping and writes the canonical tables."""
 
@@ -348,20 +341,6 @@ class CanonicalRepository:
                 ],
             )
         return changed
-
-    def known_instruments(self, instrument_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of the ids are stored instruments."""
-        wanted = sorted(set(instrument_ids), key=str)
-        found: set[uuid.UUID] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            found.update(
-                self._session.scalars(
-                    select(InstrumentRow.instrument_id).where(
-                        InstrumentRow.instrument_id.in_(wanted[start : start + _CHUNK])
-                    )
-                )
-            )
-        return found
 
     def write_links(self, links: Iterable[InstrumentLink]) -> int:
         """Store identity links not stored yet; returns how many were new."""
