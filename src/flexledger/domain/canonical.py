@@ -8,6 +8,7 @@ Every event carries the `Provenance` of the raw row it was mapped from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -73,6 +74,7 @@ class Provenance:
         )
 
 
+@functools.lru_cache(maxsize=65_536)
 def instrument_id_for(account_id: str, conid: str) -> uuid.UUID:
     """The deterministic id of the account's instrument with `conid`."""
     return natural_key_id("instrument", account_id, conid)

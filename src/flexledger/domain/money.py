@@ -6,6 +6,8 @@ Money and quantities are stored as ``numeric(24,8)`` and FX rates as
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
@@ -25,7 +27,14 @@ class DecimalScale:
     @property
     def quantum(self) -> Decimal:
         """The smallest step at this scale, e.g. ``Decimal("0.00000001")``."""
-        return Decimal(1).scaleb(-self.scale)
+        return _quantum(self.scale)
+
+
+@functools.lru_cache(maxsize=64)
+def _quantum(scale: int) -> Decimal:
+    # Cached: every mapped amount is rounded, and building the quantum each time
+    # was a tenth of the mapping time.
+    return Decimal(1).scaleb(-scale)
 
 
 MONEY = DecimalScale(24, 8)

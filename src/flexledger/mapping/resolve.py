@@ -46,8 +46,16 @@ def resolve_events(
         by_id[candidate.event_id].append(candidate)
     resolved: list[Resolved] = []
     diagnostics: list[Diagnostic] = []
-    for event_id in sorted(by_id, key=lambda value: (by_id[value][0].kind, value)):
+    for event_id in sorted(
+        by_id, key=lambda value: (by_id[value][0].kind.value, value.int)
+    ):
         group = by_id[event_id]
+        if len(group) == 1:
+            # Most keys come from one row: nothing to decide, and comparing
+            # contents would be most of the mapping time.
+            only = group[0]
+            resolved.append(Resolved(only, (only.source.raw_record_id,)))
+            continue
         event, found = _resolve_group(group)
         diagnostics.extend(found)
         sources = tuple(sorted({c.source.raw_record_id for c in group}, key=str))
