@@ -9,14 +9,22 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from flexledger.addons.stocks import ADDON as STOCKS
 from flexledger.config import Settings, load_settings
 from flexledger.db.database import Database
-from flexledger.db.repositories.canonical import CanonicalRepository
-from flexledger.db.tables import EventCashflowRow, EventTradeFillRow, IngestionRunRow
+from flexledger.db.repositories.canonical import CanonicalRepository, RawScope
+from flexledger.db.tables import (
+    EventCashflowRow,
+    EventTradeFillRow,
+    IngestionRunRow,
+    RawArtifactRow,
+)
 from flexledger.domain.runs import RunType
 from flexledger.jobs.canonical import CanonicalStage
 from flexledger.jobs.ingest import IngestOptions, IngestOutcome, Payload, ingest_payload
 from flexledger.jobs.reprocess import reprocess
+from flexledger.mapping.cashflows import CashTransactionMapper
+from flexledger.mapping.registry import MapperRegistry
 from tests.fixtures.flex_files import FLEX_DIR
 from tests.fixtures.registry import installed_registry
 
@@ -271,3 +279,72 @@ def test_reprocess_reports_what_it_changed(database: Database) -> None:
     assert changes["changed"][0]["fields"] == {
         "commission": {"before": "-99", "after": "-1"}
     }
+
+
+def _without_cash() -> MapperRegistry:
+    """The registry as a mapping change might leave it: cash rows no longer mapped."""
+    return MapperRegistry(
+        mapper
+        for mapper in STOCKS.mappers
+        if not isinstance(mapper, CashTransactionMapper)
+    )
+
+
+def test_a_scoped_reprocess_removes_what_its_rows_no_longer_give(
+    database: Database,
+) -> None:
+    first = FIRST.replace(b'queryName="q"', b'queryName="first"')
+    assert _import(database, first, "first.xml").succeeded
+    assert _import(database, SECOND, "second.xml").succeeded
+    with database.unit_of_work() as uow:
+        period_key = uow.session.scalars(
+            select(RawArtifactRow.period_key).where(
+                RawArtifactRow.flex_query_id == "file:first"
+            )
+        ).one()
+    outcome = reprocess(
+        database,
+        _settings(),
+        _without_cash(),
+        RawScope(period_key=period_key, flex_query_id="file:first"),
+    )
+    assert outcome.succeeded, outcome.run.error_message
+    changes = _canonical_details(outcome)["changes"]
+    assert isinstance(changes, dict)
+    with database.unit_of_work() as uow:
+        cash = {
+            row.transaction_id: row
+            for row in uow.session.scalars(select(EventCashflowRow))
+        }
+        fills = {
+            row.ib_exec_id for row in uow.session.scalars(select(EventTradeFillRow))
+        }
+    # Both cash rows of the scope are gone; dividend 9's other row is mapped with
+    # the same registry, so nothing gives it any more either. Withholding 11 lies
+    # outside the scope: a scoped reprocess never touches it.
+    assert sorted(cash) == ["11"]
+    assert changes["removed_count"] == 2
+    assert {r["kind"] for r in changes["removed"]} == {"cashflow"}
+    assert fills == {"E1", "E2", "E3", "E4"}
+    # With the mapper back, a scoped reprocess restores the scope's own events;
+    # rows outside the scope count only through events they are already behind,
+    # so dividend 9 comes from the first statement's row alone ...
+    again = reprocess(
+        database,
+        _settings(),
+        REGISTRY,
+        RawScope(period_key=period_key, flex_query_id="file:first"),
+    )
+    assert _canonical_details(again)["changes"]["added_count"] == 2  # type: ignore[index]
+    assert _dividend(database) == (Decimal("5"), False)
+    # ... and a full reprocess decides it from every row again.
+    assert reprocess(database, _settings(), REGISTRY).succeeded
+    assert _dividend(database) == (Decimal("5.5"), True)
+
+
+def _dividend(database: Database) -> tuple[Decimal, bool]:
+    with database.unit_of_work() as uow:
+        row = uow.session.scalars(
+            select(EventCashflowRow).where(EventCashflowRow.transaction_id == "9")
+        ).one()
+        return row.amount, row.is_correction

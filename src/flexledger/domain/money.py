@@ -7,7 +7,6 @@ Money and quantities are stored as ``numeric(24,8)`` and FX rates as
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 

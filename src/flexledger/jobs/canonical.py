@@ -152,10 +152,25 @@ def map_incrementally(
     rows: Sequence[SourceRow],
     registry: MapperRegistry,
     context: MappingContext,
+    *,
+    previous: dict[EventKind, set[uuid.UUID]] | None = None,
 ) -> CanonicalSummary:
-    """Map new rows; keys they touch are decided again from all of their rows."""
+    """Map new rows; keys they touch are decided again from all of their rows.
+
+    Args:
+        repository: the canonical tables of the caller's unit of work.
+        rows: the raw rows to map (a run's new rows, or a scope's).
+        registry: the mappers.
+        context: base currency and source zone.
+        previous: events these rows were behind before (a scoped rebuild); each is
+            decided again too, and removed when no row gives it any more. Rows
+            outside `rows` count only through the events they are already behind.
+    """
     fresh = map_rows(rows, registry, context)
+    earlier_events = previous or {}
     touched = {event.event_id for event in fresh.events}
+    for ids in earlier_events.values():
+        touched |= ids
     new_ids = {row.raw_record_id for row in rows}
     earlier_ids = repository.sources_of(touched) - new_ids
     earlier = map_rows(repository.rows_by_id(earlier_ids), registry, context)
@@ -163,7 +178,11 @@ def map_incrementally(
     facts = [*earlier.instruments, *fresh.instruments]
     summary = CanonicalSummary(input_rows=fresh.rows_read, outcomes=fresh.outcomes)
     summary.diagnostics.extend(fresh.diagnostics)
-    _write(repository, candidates, facts, summary, merge_aliases=True)
+    written = _write(repository, candidates, facts, summary, merge_aliases=True)
+    for kind, ids in earlier_events.items():
+        gone = ids - written[kind]
+        if gone:
+            repository.remove_events(kind, gone, summary.changes)
     return summary
 
 
@@ -173,22 +192,29 @@ def rebuild(
     context: MappingContext,
     scope: RawScope | None,
 ) -> CanonicalSummary:
-    """Map every stored row (or the scope's) again; a full rebuild also removes."""
-    result = map_rows(repository.all_rows(scope), registry, context)
+    """Map every stored row (or the scope's) again and remove what none gives.
+
+    A scope's events that other rows are behind too are decided from all of them,
+    exactly as when those rows were first imported.
+    """
+    if scope is not None:
+        return map_incrementally(
+            repository,
+            list(repository.all_rows(scope)),
+            registry,
+            context,
+            previous=repository.events_from_scope(scope),
+        )
+    result = map_rows(repository.all_rows(), registry, context)
     summary = CanonicalSummary(input_rows=result.rows_read, outcomes=result.outcomes)
     summary.diagnostics.extend(result.diagnostics)
     written = _write(
-        repository,
-        result.events,
-        result.instruments,
-        summary,
-        merge_aliases=scope is not None,
+        repository, result.events, result.instruments, summary, merge_aliases=False
     )
-    if scope is None:
-        for kind in EventKind:
-            gone = set(repository.stored_events(kind)) - written[kind]
-            if gone:
-                repository.remove_events(kind, gone, summary.changes)
+    for kind in EventKind:
+        gone = set(repository.stored_events(kind)) - written[kind]
+        if gone:
+            repository.remove_events(kind, gone, summary.changes)
     return summary
 
 
@@ -266,6 +292,7 @@ def _write_instruments(
         )
     ids = {instrument_id_for(a, c): (a, c) for a, c in sightings}
     stored = repository.stored_aliases(ids) if merge_aliases else {}
+    currencies = _currencies_of(events)
     written = 0
     for instrument_id in sorted(ids, key=str):
         account_id, conid = ids[instrument_id]
@@ -274,7 +301,7 @@ def _write_instruments(
             account_id,
             conid,
             [*known, *sightings[(account_id, conid)]],
-            default_currency=_currency_of(events, instrument_id),
+            default_currency=currencies.get(instrument_id, "UNKNOWN"),
         )
         values = {
             "instrument_id": instrument_id,
@@ -296,15 +323,17 @@ def _write_instruments(
     return written
 
 
-def _currency_of(
-    events: Sequence[tuple[Event, Sequence[uuid.UUID]]], instrument_id: uuid.UUID
-) -> str:
+def _currencies_of(
+    events: Sequence[tuple[Event, Sequence[uuid.UUID]]],
+) -> dict[uuid.UUID, str]:
+    """Each instrument's currency as its first event with one gives it."""
+    found: dict[uuid.UUID, str] = {}
     for event, _ in events:
-        if getattr(event, "instrument_id", None) == instrument_id:
-            currency = getattr(event, "currency", None)
-            if currency:
-                return str(currency)
-    return "UNKNOWN"
+        instrument_id = getattr(event, "instrument_id", None)
+        currency = getattr(event, "currency", None)
+        if instrument_id is not None and currency and instrument_id not in found:
+            found[instrument_id] = str(currency)
+    return found
 
 
 def _elapsed_ms(started: float) -> int:

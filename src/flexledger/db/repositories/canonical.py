@@ -113,12 +113,7 @@ class CanonicalRepository:
 
     def all_rows(self, scope: RawScope | None = None) -> Iterator[SourceRow]:
         """Every raw row (or the scope's), payloads in the order they were stored."""
-        condition = None
-        if scope is not None:
-            condition = (RawArtifactRow.period_key == scope.period_key) & (
-                RawArtifactRow.flex_query_id == scope.flex_query_id
-            )
-        yield from self._rows(condition)
+        yield from self._rows(None if scope is None else _in_scope(scope))
 
     def _rows(self, condition: Any) -> Iterator[SourceRow]:
         statement = (
@@ -172,6 +167,25 @@ class CanonicalRepository:
                     )
                 )
             )
+        return found
+
+    def events_from_scope(self, scope: RawScope) -> dict[EventKind, set[uuid.UUID]]:
+        """Events that at least one of the scope's raw rows is behind."""
+        statement = (
+            select(EventSourceRow.event_kind, EventSourceRow.event_id)
+            .join(
+                RawRecordRow,
+                RawRecordRow.raw_record_id == EventSourceRow.raw_record_id,
+            )
+            .join(
+                RawArtifactRow,
+                RawArtifactRow.raw_artifact_id == RawRecordRow.raw_artifact_id,
+            )
+            .where(_in_scope(scope))
+        )
+        found: dict[EventKind, set[uuid.UUID]] = {kind: set() for kind in EventKind}
+        for kind, event_id in self._session.execute(statement):
+            found[EventKind(kind)].add(event_id)
         return found
 
     def stored_events(
@@ -454,6 +468,12 @@ class CanonicalRepository:
             )
         )
         return {raw_id: f"{sha}:{section}:{ref}" for raw_id, sha, section, ref in rows}
+
+
+def _in_scope(scope: RawScope) -> Any:
+    return (RawArtifactRow.period_key == scope.period_key) & (
+        RawArtifactRow.flex_query_id == scope.flex_query_id
+    )
 
 
 def _storage_order(row: SourceRow) -> tuple[dt.datetime, str]:
