@@ -15,8 +15,12 @@ from flexledger.db.database import Database
 from flexledger.db.repositories.canonical import CanonicalRepository, RawScope
 from flexledger.db.tables import (
     EventCashflowRow,
+    EventCorpActionRow,
     EventTradeFillRow,
     IngestionRunRow,
+    InstrumentAliasRow,
+    InstrumentLinkRow,
+    InstrumentRow,
     RawArtifactRow,
 )
 from flexledger.domain.runs import RunType
@@ -348,3 +352,111 @@ def _dividend(database: Database) -> tuple[Decimal, bool]:
             select(EventCashflowRow).where(EventCashflowRow.transaction_id == "9")
         ).one()
         return row.amount, row.is_correction
+
+
+def _trade_on(
+    report: str,
+    symbol: str,
+    exec_id: str,
+    conid: str = "1001",
+    isin: str = "US0000000001",
+) -> str:
+    return (
+        f'<Trade assetCategory="STK" conid="{conid}" symbol="{symbol}" '
+        f'isin="{isin}" currency="USD" levelOfDetail="EXECUTION" '
+        f'ibExecID="{exec_id}" dateTime="{report};100000" reportDate="{report}" '
+        'buySell="BUY" quantity="1" tradePrice="10"/>'
+    )
+
+
+def _instruments(database: Database) -> dict[str, tuple[str, str | None]]:
+    with database.unit_of_work() as uow:
+        return {
+            row.conid: (row.symbol, row.isin)
+            for row in uow.session.scalars(select(InstrumentRow))
+        }
+
+
+def _aliases(database: Database, kind: str) -> list[tuple[str, str, str]]:
+    with database.unit_of_work() as uow:
+        return sorted(
+            (row.value, str(row.first_seen_local), str(row.last_seen_local))
+            for row in uow.session.scalars(
+                select(InstrumentAliasRow).where(InstrumentAliasRow.alias_kind == kind)
+            )
+        )
+
+
+def test_a_symbol_change_keeps_one_instrument_in_either_import_order(
+    database: Database, blank_database_url: str
+) -> None:
+    before = _statement(
+        "20250110", "<Trades>" + _trade_on("20250102", "ACME", "S1") + "</Trades>"
+    )
+    after = _statement(
+        "20250310", "<Trades>" + _trade_on("20250303", "ACMX", "S2") + "</Trades>"
+    )
+    assert _import(database, before, "before.xml").succeeded
+    assert _import(database, after, "after.xml").succeeded
+    assert _instruments(database) == {"1001": ("ACMX", "US0000000001")}
+    assert _aliases(database, "symbol") == [
+        ("ACME", "2025-01-02", "2025-01-02"),
+        ("ACMX", "2025-03-03", "2025-03-03"),
+    ]
+    other = Database(blank_database_url)
+    try:
+        other.upgrade()
+        assert _import(other, after, "after.xml").succeeded
+        assert _import(other, before, "before.xml").succeeded
+        # The newest sighting names the instrument, whatever came in first.
+        assert _instruments(other) == {"1001": ("ACMX", "US0000000001")}
+        assert _aliases(other, "symbol") == _aliases(database, "symbol")
+    finally:
+        other.dispose()
+
+
+_IC_LEG = (
+    '<CorporateAction assetCategory="STK" conid="{conid}" symbol="{symbol}" '
+    'isin="{isin}" currency="USD" reportDate="20250401" type="IC" actionID="A77" '
+    'transactionID="{txn}" quantity="{qty}" levelOfDetail="DETAIL" '
+    'description="OLDCO(US0000000001) CUSIP/ISIN CHANGE TO (US0000000002)"/>'
+)
+
+
+def test_an_isin_change_to_a_new_conid_links_old_and_new(database: Database) -> None:
+    legs = _IC_LEG.format(
+        conid="1001", symbol="OLDCO.OLD", isin="US0000000001", txn="71", qty="-10"
+    ) + _IC_LEG.format(
+        conid="2002", symbol="NEWCO", isin="US0000000002", txn="72", qty="10"
+    )
+    statement = _statement(
+        "20250410",
+        "<Trades>"
+        + _trade_on("20250102", "OLDCO", "S1")
+        + _trade_on("20250402", "NEWCO", "S2", conid="2002", isin="US0000000002")
+        + "</Trades><CorporateActions>"
+        + legs
+        + "</CorporateActions>",
+    )
+    assert _import(database, statement, "ic.xml").succeeded
+    with database.unit_of_work() as uow:
+        links = uow.session.scalars(select(InstrumentLinkRow)).all()
+        legs_stored = uow.session.scalars(select(EventCorpActionRow)).all()
+        ids = {
+            row.conid: row.instrument_id
+            for row in uow.session.scalars(select(InstrumentRow))
+        }
+    assert [(k.from_instrument_id, k.to_instrument_id, k.action_id) for k in links] == [
+        (ids["1001"], ids["2002"], "A77")
+    ]
+    assert str(links[0].report_date_local) == "2025-04-01"
+    # A clean 1:1 move is automatic, and the legs' temporary symbols are no alias.
+    assert {leg.requires_manual for leg in legs_stored} == {False}
+    assert _instruments(database) == {
+        "1001": ("OLDCO", "US0000000001"),
+        "2002": ("NEWCO", "US0000000002"),
+    }
+    # A second reprocess finds the link already there: nothing is added twice.
+    assert reprocess(database, _settings(), REGISTRY).succeeded
+    with database.unit_of_work() as uow:
+        assert len(uow.session.scalars(select(InstrumentLinkRow)).all()) == 1
