@@ -36,6 +36,8 @@ SCHEMA_TABLES = {
     "event_source",
     "instrument_alias",
     "instrument_link",
+    "lot_closure",
+    "ledger_check",
 }
 
 # Natural keys and named indexes exactly as SCHEMA.md spells them.

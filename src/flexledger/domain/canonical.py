@@ -170,6 +170,8 @@ class TradeFill(_Event):
     currency: str
     functional_currency: str
     commission_currency: str | None
+    is_cancellation: bool
+    close_price: Decimal | None
     source: Provenance
 
 

@@ -32,6 +32,7 @@ from flexledger.mapping.registry import (
 )
 from flexledger.mapping.values import (
     FieldError,
+    is_cancellation_side,
     is_date_only,
     normalize_side,
     parse_instant,
@@ -81,6 +82,7 @@ def _map_execution(row: SourceRow, context: MappingContext) -> RowResult:
             ("net_cash", "netCash"),
             ("net_cash_in_base", "netCashInBase"),
             ("fx_rate_to_base", "fxRateToBase"),
+            ("close_price", "closePrice"),
         )
     }
     if (
@@ -117,12 +119,22 @@ def _map_execution(row: SourceRow, context: MappingContext) -> RowResult:
         currency=currency,
         functional_currency=context.base_currency,
         commission_currency=fields.text("ibCommissionCurrency"),
+        is_cancellation=_is_cancellation(row),
+        close_price=money_or_none(values["close_price"]),
         source=Provenance.of(row),
     )
     facts = facts_from_row(row)
     return RowResult(
         Outcome.MAPPED, events=[fill], instruments=[facts] if facts else []
     )
+
+
+_CANCEL_TYPES = frozenset({"TRADECANCEL", "FRACSHARECANCEL"})
+
+
+def _is_cancellation(row: SourceRow) -> bool:
+    kind = (row.attrs.get("transactionType") or "").strip().upper()
+    return kind in _CANCEL_TYPES or is_cancellation_side(row.attrs.get("buySell"))
 
 
 def _side(fields: FieldReader, row: SourceRow) -> str | None:

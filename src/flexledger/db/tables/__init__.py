@@ -15,7 +15,12 @@ from flexledger.db.tables.events import (
 )
 from flexledger.db.tables.instruments import InstrumentRow
 from flexledger.db.tables.labels import InstrumentLabelRow, LabelRow, NoteRow
-from flexledger.db.tables.ledger import PnlSnapshotDailyRow, PositionLotRow
+from flexledger.db.tables.ledger import (
+    LedgerCheckRow,
+    LotClosureRow,
+    PnlSnapshotDailyRow,
+    PositionLotRow,
+)
 from flexledger.db.tables.raw import RawArtifactRow, RawRecordRow
 from flexledger.db.tables.runs import IngestionRunRow
 
@@ -33,6 +38,8 @@ __all__ = [
     "InstrumentLinkRow",
     "InstrumentRow",
     "LabelRow",
+    "LedgerCheckRow",
+    "LotClosureRow",
     "NoteRow",
     "PnlSnapshotDailyRow",
     "PositionLotRow",

@@ -92,6 +92,12 @@ class EventTradeFillRow(_EventProvenance, Base):
     currency: Mapped[str] = mapped_column(Text, nullable=False)
     functional_currency: Mapped[str] = mapped_column(Text, nullable=False)
     commission_currency: Mapped[str | None] = mapped_column(Text)
+    # [new] a cancellation offsets its original instead of trading again; the
+    # closing price is the EOD mark's second source (SPEC §8).
+    is_cancellation: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=false()
+    )
+    close_price: Mapped[Decimal | None] = mapped_column(money())
 
 
 class EventCashflowRow(_EventProvenance, Base):
