@@ -9,6 +9,7 @@ is positive, its re-charge negative, and both stay as they are.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from flexledger.domain.canonical import (
     Cashflow,
@@ -109,7 +110,7 @@ class CashTransactionMapper:
             report_date_local=report_date,
             effective_at_utc=effective,
             amount=to_scale(amount, MONEY),
-            amount_in_base=money_or_none(amount * rate) if rate and rate > 0 else None,
+            amount_in_base=_in_base(amount, currency, rate, context.base_currency),
             currency=currency,
             functional_currency=context.base_currency,
             withholding_tax=money_or_none(amount) if action in _WITHHOLDING else None,
@@ -119,7 +120,9 @@ class CashTransactionMapper:
             source=Provenance.of(row),
         )
         result = RowResult(Outcome.MAPPED, events=[flow])
-        facts = facts_from_row(row)
+        # A cash row's description is the payment's text ("… CASH DIVIDEND USD 0.24
+        # PER SHARE"), not the security's name.
+        facts = facts_from_row(row, with_description=False)
         if facts is not None:
             result.instruments.append(facts)
         if action is CashAction.OTHER:
@@ -138,3 +141,14 @@ class CashTransactionMapper:
                 )
             )
         return result
+
+
+def _in_base(
+    amount: Decimal, currency: str, rate: Decimal | None, base_currency: str
+) -> Decimal | None:
+    """The amount in base: by the row's rate, or itself when already in base."""
+    if rate is not None and rate > 0:
+        return money_or_none(amount * rate)
+    if currency == base_currency:
+        return to_scale(amount, MONEY)
+    return None

@@ -30,14 +30,17 @@ _UNKNOWN_CATEGORY = "UNKNOWN"
 
 
 def facts_from_row(
-    row: SourceRow, *, with_symbol: bool = True
+    row: SourceRow, *, with_symbol: bool = True, with_description: bool = True
 ) -> InstrumentFacts | None:
     """What the row says about its instrument; None without a conid.
 
     Args:
         row: any row with instrument attributes.
         with_symbol: False for rows whose symbol is a temporary line (corporate
-            actions write `XYZ.OLD`, `XYZ.TEN`), which must not become the alias.
+            actions write `XYZ.OLD`, `XYZ.TEN`), which must not become the alias;
+            their description is the action's text, so it is dropped too.
+        with_description: False for rows whose description tells about the row,
+            not the security (cash transactions).
     """
     attrs = row.attrs
     conid = clean_text(attrs.get("conid"))
@@ -60,7 +63,11 @@ def facts_from_row(
         listing_exchange=clean_text(attrs.get("listingExchange")),
         asset_category=clean_text(attrs.get("assetCategory")),
         currency=clean_text(attrs.get("currency")),
-        description=clean_text(attrs.get("description")) if with_symbol else None,
+        description=(
+            clean_text(attrs.get("description"))
+            if with_symbol and with_description
+            else None
+        ),
         seen_on=seen_on,
         source=Provenance.of(row),
     )
