@@ -15,10 +15,15 @@ from flexledger.cli.output import EXIT_ERROR, progress_bar, report_run, reported
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
 from flexledger.domain.clock import utc_now
-from flexledger.jobs.canonical import CanonicalStage
 from flexledger.jobs.fetch import backfill, client_config, fetch_and_ingest
-from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_file
+from flexledger.jobs.ingest import (
+    IngestOptions,
+    PostPersistHook,
+    ingest_payload,
+    read_payload_file,
+)
 from flexledger.jobs.schedule import DEFAULT_CRON, next_fire, run_schedule
+from flexledger.jobs.stages import post_persist_stages
 from flexledger.mapping.registry import MapperRegistry
 
 
@@ -39,8 +44,8 @@ def _fetching(settings: Settings) -> Iterator[tuple[Database, FlexClient]]:
 def register(app: typer.Typer, registry: MapperRegistry) -> None:
     """Add the ingestion commands to `app`; runs map with `registry`."""
 
-    def stages(settings: Settings) -> tuple[CanonicalStage]:
-        return (CanonicalStage(registry, settings),)
+    def stages(settings: Settings) -> tuple[PostPersistHook, ...]:
+        return post_persist_stages(registry, settings)
 
     @app.command("import")
     def import_files(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any
 
 from flexledger.config import Settings
@@ -24,6 +25,7 @@ from flexledger.domain.errors import FlexLedgerError, InvalidRequestError
 from flexledger.domain.runs import RunStatus, RunType, Stage, StageStatus
 from flexledger.jobs.canonical import CHANGE_SAMPLES, mapping_context, rebuild
 from flexledger.jobs.ingest import IngestOptions, IngestOutcome, fail_run, start_run
+from flexledger.jobs.ledger import recompute
 from flexledger.jobs.timeline import Timeline
 from flexledger.mapping.registry import MapperRegistry
 
@@ -105,6 +107,15 @@ def reprocess(
                     details.update(summary.details())
                     details["changes"] = change_details(summary.changes)
                 timeline.add(Stage.CANONICAL_MAPPING, StageStatus.COMPLETED, **details)
+                if context is not None:
+                    started = time.monotonic()
+                    ledger = recompute(
+                        uow, None, since=None, ingestion_run_id=run.ingestion_run_id
+                    )
+                    ledger["ledger_duration_ms"] = int(
+                        (time.monotonic() - started) * 1000
+                    )
+                    timeline.add(Stage.SNAPSHOT, StageStatus.COMPLETED, **ledger)
                 timeline.add(Stage.RUN, StageStatus.SUCCESS)
                 closed = RunRepository(uow).finish(
                     run.ingestion_run_id,

@@ -8,6 +8,10 @@ every row of a statement has an outcome.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
 from flexledger.domain.canonical import SourceRow
 from flexledger.mapping.instruments import facts_from_row
 from flexledger.mapping.registry import (
@@ -16,6 +20,7 @@ from flexledger.mapping.registry import (
     RouteKey,
     RowResult,
 )
+from flexledger.mapping.values import FieldError, clean_text, parse_date, parse_decimal
 
 INSTRUMENT_SECTIONS = ("SecuritiesInfo", "OpenPositions")
 BROKER_FIGURE_SECTIONS = (
@@ -39,3 +44,37 @@ class ReferenceSectionMapper:
             if facts is not None:
                 return RowResult(Outcome.MAPPED, instruments=[facts])
         return RowResult(Outcome.REFERENCE)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedPosition:
+    """What an OpenPositions summary row says: IBKR's quantity and mark on a date."""
+
+    account_id: str
+    conid: str
+    report_date: dt.date
+    position: Decimal
+    mark_price: Decimal | None
+
+
+def reported_position(row: SourceRow) -> ReportedPosition | None:
+    """The summary row's position; None for lot rows and rows that cannot be read.
+
+    Rows are read leniently: a position IBKR wrote unreadably is no check at all,
+    never a wrong one.
+    """
+    if row.section_name != "OpenPositions" or row.row_tag != "OpenPosition":
+        return None
+    level = (row.attrs.get("levelOfDetail") or "SUMMARY").strip().upper()
+    conid = clean_text(row.attrs.get("conid"))
+    if level != "SUMMARY" or conid is None:
+        return None
+    try:
+        day = parse_date(row.attrs.get("reportDate")) or row.report_date_local
+        position = parse_decimal(row.attrs.get("position"))
+        mark = parse_decimal(row.attrs.get("markPrice"))
+    except FieldError:
+        return None
+    if day is None or position is None:
+        return None
+    return ReportedPosition(row.account_id, conid, day, position, mark)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from flexledger.adapter.flex_client import FlexClient, FlexClientConfig
 from flexledger.config import Settings
 from flexledger.db.database import Database
-from flexledger.jobs.canonical import CanonicalStage
+from flexledger.jobs.ingest import PostPersistHook
+from flexledger.jobs.stages import post_persist_stages
 from flexledger.mapping.registry import MapperRegistry
 
 
@@ -33,6 +34,6 @@ class AppContext:
         default=FlexClient
     )
 
-    def stages(self) -> tuple[CanonicalStage]:
+    def stages(self) -> tuple[PostPersistHook, ...]:
         """The stages a run does after persisting its rows."""
-        return (CanonicalStage(self.registry, self.settings),)
+        return post_persist_stages(self.registry, self.settings)

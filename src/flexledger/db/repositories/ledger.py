@@ -1,0 +1,499 @@
+"""Ledger tables: the events and reference rows the ledger reads, its results out.
+
+Results are replaced per instrument: lots, closures and checks wholly, snapshots
+from a date on (the incremental case). Everything here is derived and rebuilt from
+canonical events, which are rebuilt from raw rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, select
+
+from flexledger.db.session import UnitOfWork
+from flexledger.db.tables import (
+    CorpActionCaseRow,
+    EventCashflowRow,
+    EventCorpActionRow,
+    EventFxRow,
+    EventSourceRow,
+    EventTradeFillRow,
+    InstrumentLinkRow,
+    InstrumentRow,
+    LedgerCheckRow,
+    LotClosureRow,
+    PnlSnapshotDailyRow,
+    PositionLotRow,
+    RawArtifactRow,
+    RawRecordRow,
+)
+from flexledger.domain.canonical import SourceRow
+from flexledger.domain.cases import CaseStatus
+from flexledger.domain.lots import LotStatus
+from flexledger.ledger.agreement import Check
+from flexledger.ledger.engine import q8
+from flexledger.ledger.inputs import (
+    CashRecord,
+    FillRecord,
+    LedgerInputs,
+    LinkRecord,
+    RateRecord,
+)
+from flexledger.ledger.model import Book, Closure, Lot
+from flexledger.ledger.snapshots import Snapshot
+
+_CHUNK = 500
+_INSERT_CHUNK = 2000
+
+
+class LedgerRepository:
+    """Reads the ledger's inputs and replaces its results."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._session = uow.session
+
+    # -- what to recompute -----------------------------------------------------
+
+    def touched_by_run(self, ingestion_run_id: uuid.UUID) -> dict[uuid.UUID, dt.date]:
+        """Instruments whose events a run's raw rows are behind.
+
+        Returns:
+            Each instrument with the earliest business date among those events.
+        """
+        found: dict[uuid.UUID, dt.date] = {}
+        for table, pk in (
+            (EventTradeFillRow, EventTradeFillRow.event_trade_fill_id),
+            (EventCashflowRow, EventCashflowRow.event_cashflow_id),
+            (EventCorpActionRow, EventCorpActionRow.event_corp_action_id),
+        ):
+            statement = (
+                select(table.instrument_id, table.report_date_local)
+                .join(EventSourceRow, EventSourceRow.event_id == pk)
+                .join(
+                    RawRecordRow,
+                    RawRecordRow.raw_record_id == EventSourceRow.raw_record_id,
+                )
+                .where(RawRecordRow.ingestion_run_id == ingestion_run_id)
+                .where(table.instrument_id.is_not(None))
+            )
+            for instrument_id, day in self._session.execute(statement):
+                if instrument_id is None:
+                    continue
+                known = found.get(instrument_id)
+                found[instrument_id] = day if known is None else min(known, day)
+        return found
+
+    def linked(self, instrument_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """The instruments and every instrument an identity change links them to."""
+        links = list(
+            self._session.execute(
+                select(
+                    InstrumentLinkRow.from_instrument_id,
+                    InstrumentLinkRow.to_instrument_id,
+                )
+            )
+        )
+        group = set(instrument_ids)
+        grew = True
+        while grew:
+            grew = False
+            for source, target in links:
+                if (source in group) != (target in group):
+                    group |= {source, target}
+                    grew = True
+        return group
+
+    # -- inputs ----------------------------------------------------------------
+
+    def inputs(
+        self, account_id: str, base_currency: str, instruments: set[uuid.UUID] | None
+    ) -> LedgerInputs:
+        """Every fact the ledger needs, for the given instruments or all of them."""
+        inputs = LedgerInputs()
+        inputs.fills = [
+            FillRecord(*row)
+            for row in self._scoped(
+                select(
+                    EventTradeFillRow.event_trade_fill_id,
+                    EventTradeFillRow.instrument_id,
+                    EventTradeFillRow.ib_exec_id,
+                    EventTradeFillRow.transaction_id,
+                    EventTradeFillRow.trade_timestamp_utc,
+                    EventTradeFillRow.report_date_local,
+                    EventTradeFillRow.quantity,
+                    EventTradeFillRow.price,
+                    EventTradeFillRow.commission,
+                    EventTradeFillRow.fees,
+                    EventTradeFillRow.realized_pnl,
+                    EventTradeFillRow.cost,
+                    EventTradeFillRow.net_cash,
+                    EventTradeFillRow.net_cash_in_base,
+                    EventTradeFillRow.fx_rate_to_base,
+                    EventTradeFillRow.currency,
+                    EventTradeFillRow.commission_currency,
+                    EventTradeFillRow.is_cancellation,
+                    EventTradeFillRow.close_price,
+                ).where(EventTradeFillRow.account_id == account_id),
+                EventTradeFillRow.instrument_id,
+                instruments,
+            )
+        ]
+        inputs.cash = [
+            CashRecord(*row)
+            for row in self._scoped(
+                select(
+                    EventCashflowRow.instrument_id,
+                    EventCashflowRow.report_date_local,
+                    EventCashflowRow.cash_action,
+                    EventCashflowRow.amount,
+                    EventCashflowRow.amount_in_base,
+                    EventCashflowRow.currency,
+                ).where(
+                    EventCashflowRow.account_id == account_id,
+                    EventCashflowRow.instrument_id.is_not(None),
+                ),
+                EventCashflowRow.instrument_id,
+                instruments,
+            )
+        ]
+        inputs.rates = [
+            RateRecord(currency, day, rate)
+            for currency, day, rate in self._session.execute(
+                select(
+                    EventFxRow.currency,
+                    EventFxRow.report_date_local,
+                    EventFxRow.fx_rate,
+                )
+                .where(
+                    EventFxRow.account_id == account_id,
+                    EventFxRow.functional_currency == base_currency,
+                    EventFxRow.fx_rate.is_not(None),
+                )
+                .order_by(EventFxRow.report_date_local, EventFxRow.currency)
+            )
+            if rate is not None
+        ]
+        inputs.links = [
+            LinkRecord(*row)
+            for row in self._session.execute(
+                select(
+                    InstrumentLinkRow.from_instrument_id,
+                    InstrumentLinkRow.to_instrument_id,
+                    InstrumentLinkRow.action_id,
+                    InstrumentLinkRow.report_date_local,
+                ).order_by(
+                    InstrumentLinkRow.report_date_local, InstrumentLinkRow.action_id
+                )
+            )
+            if instruments is None or row[0] in instruments
+        ]
+        inputs.currencies = dict(
+            self._session.execute(
+                select(InstrumentRow.instrument_id, InstrumentRow.currency).where(
+                    InstrumentRow.account_id == account_id
+                )
+            ).all()
+        )
+        inputs.calendar = sorted(
+            day
+            for day in self._session.scalars(
+                select(RawRecordRow.report_date_local)
+                .where(RawRecordRow.account_id == account_id)
+                .distinct()
+            )
+            if day is not None
+        )
+        inputs.open_cases = self._open_cases(account_id)
+        return inputs
+
+    def _scoped(
+        self, statement: Any, column: Any, instruments: set[uuid.UUID] | None
+    ) -> Iterator[Any]:
+        if instruments is None:
+            yield from self._session.execute(statement)
+            return
+        wanted = sorted(instruments, key=str)
+        for start in range(0, len(wanted), _CHUNK):
+            yield from self._session.execute(
+                statement.where(column.in_(wanted[start : start + _CHUNK]))
+            )
+
+    def legs(self, account_id: str) -> list[tuple[Any, ...]]:
+        """Every corporate-action leg with an action id (the job adds the ratio)."""
+        return [
+            tuple(row)
+            for row in self._session.execute(
+                select(
+                    EventCorpActionRow.action_id,
+                    EventCorpActionRow.instrument_id,
+                    EventCorpActionRow.reorg_code,
+                    EventCorpActionRow.report_date_local,
+                    EventCorpActionRow.quantity,
+                    EventCorpActionRow.requires_manual,
+                    EventCorpActionRow.description,
+                )
+                .where(
+                    EventCorpActionRow.account_id == account_id,
+                    EventCorpActionRow.action_id.is_not(None),
+                    EventCorpActionRow.instrument_id.is_not(None),
+                )
+                .order_by(EventCorpActionRow.action_id, EventCorpActionRow.conid)
+            )
+        ]
+
+    def _open_cases(self, account_id: str) -> dict[uuid.UUID, int]:
+        """Per instrument, the open cases whose legs touch it."""
+        rows = self._session.execute(
+            select(EventCorpActionRow.instrument_id, CorpActionCaseRow.case_id)
+            .join(
+                CorpActionCaseRow,
+                CorpActionCaseRow.case_id == EventCorpActionRow.manual_case_id,
+            )
+            .where(
+                and_(
+                    CorpActionCaseRow.account_id == account_id,
+                    CorpActionCaseRow.status == CaseStatus.OPEN.value,
+                    EventCorpActionRow.instrument_id.is_not(None),
+                )
+            )
+            .distinct()
+        )
+        counts: Counter[uuid.UUID] = Counter()
+        for instrument_id, _ in rows:
+            if instrument_id is not None:
+                counts[instrument_id] += 1
+        return dict(counts)
+
+    def open_position_rows(self, account_id: str) -> Iterator[SourceRow]:
+        """OpenPositions raw rows (IBKR's quantities and marks)."""
+        statement = (
+            select(
+                RawRecordRow.raw_record_id,
+                RawRecordRow.ingestion_run_id,
+                RawArtifactRow.created_at_utc,
+                RawRecordRow.account_id,
+                RawRecordRow.section_name,
+                RawRecordRow.source_row_ref,
+                RawRecordRow.report_date_local,
+                RawRecordRow.source_payload,
+            )
+            .join(
+                RawArtifactRow,
+                RawArtifactRow.raw_artifact_id == RawRecordRow.raw_artifact_id,
+            )
+            .where(
+                RawRecordRow.account_id == account_id,
+                RawRecordRow.section_name == "OpenPositions",
+            )
+            .order_by(RawArtifactRow.created_at_utc, RawRecordRow.source_row_ref)
+        )
+        for (
+            record_id,
+            run_id,
+            stored_at,
+            account,
+            section,
+            ref,
+            day,
+            attrs,
+        ) in self._session.execute(statement):
+            yield SourceRow(
+                raw_record_id=record_id,
+                ingestion_run_id=run_id,
+                artifact_created_at_utc=stored_at,
+                account_id=account,
+                section_name=section,
+                row_tag=ref.split(":", 2)[1],
+                source_row_ref=ref,
+                report_date_local=day,
+                attrs=attrs,
+            )
+
+    # -- results ---------------------------------------------------------------
+
+    def replace(
+        self,
+        account_id: str,
+        instruments: set[uuid.UUID] | None,
+        books: Iterable[Book],
+        checks: Sequence[Check],
+        snapshots: Sequence[Snapshot],
+        *,
+        currencies: Mapping[uuid.UUID, str],
+        since: dt.date | None,
+        ingestion_run_id: uuid.UUID | None,
+    ) -> dict[str, int]:
+        """Replace the instruments' lots, closures, checks and snapshots.
+
+        Snapshots are replaced from `since` on (all of them when None); every
+        instrument when `instruments` is None.
+
+        Returns:
+            Rows written per table.
+        """
+        for table, column in (
+            (LotClosureRow, LotClosureRow.instrument_id),
+            (LedgerCheckRow, LedgerCheckRow.instrument_id),
+            (PositionLotRow, PositionLotRow.instrument_id),
+        ):
+            self._delete(table, column, account_id, instruments)
+        snapshot_scope = PnlSnapshotDailyRow.account_id == account_id
+        if since is not None:
+            snapshot_scope = and_(
+                snapshot_scope, PnlSnapshotDailyRow.report_date_local >= since
+            )
+        self._delete(
+            PnlSnapshotDailyRow,
+            PnlSnapshotDailyRow.instrument_id,
+            account_id,
+            instruments,
+            extra=snapshot_scope,
+        )
+        lots: list[dict[str, Any]] = []
+        closures: list[dict[str, Any]] = []
+        for book in books:
+            currency = currencies.get(book.instrument_id, "")
+            lots.extend(_lot_row(account_id, lot, currency) for lot in book.lots)
+            closures.extend(
+                _closure_row(account_id, c, currency) for c in book.closures
+            )
+        self._insert(PositionLotRow, lots)
+        self._insert(LotClosureRow, closures)
+        self._insert(LedgerCheckRow, [_check_row(account_id, c) for c in checks])
+        self._insert(
+            PnlSnapshotDailyRow,
+            [_snapshot_row(s, ingestion_run_id) for s in snapshots],
+        )
+        return {
+            "position_lot": len(lots),
+            "lot_closure": len(closures),
+            "ledger_check": len(checks),
+            "pnl_snapshot_daily": len(snapshots),
+        }
+
+    def _delete(
+        self,
+        table: Any,
+        column: Any,
+        account_id: str,
+        instruments: set[uuid.UUID] | None,
+        *,
+        extra: Any = None,
+    ) -> None:
+        condition = extra if extra is not None else table.account_id == account_id
+        if instruments is None:
+            self._session.execute(delete(table).where(condition))
+            return
+        wanted = sorted(instruments, key=str)
+        for start in range(0, len(wanted), _CHUNK):
+            self._session.execute(
+                delete(table).where(
+                    condition, column.in_(wanted[start : start + _CHUNK])
+                )
+            )
+
+    def _insert(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            self._session.execute(insert(table), rows[start : start + _INSERT_CHUNK])
+
+
+def _lot_row(account_id: str, lot: Lot, currency: str) -> dict[str, Any]:
+    return {
+        "position_lot_id": lot.lot_id,
+        "account_id": account_id,
+        "instrument_id": lot.instrument_id,
+        "open_event_trade_fill_id": lot.open_fill_id,
+        "direction": lot.direction.value,
+        "opened_at_utc": lot.opened_at,
+        "closed_at_utc": lot.closed_at,
+        "open_quantity": lot.open_quantity,
+        "remaining_quantity": lot.remaining,
+        "open_price": lot.open_price,
+        "cost_basis_open": lot.cost,
+        "cost_basis_open_base": (
+            None if lot.fx_to_base is None else q8(lot.cost * lot.fx_to_base)
+        ),
+        "currency": currency,
+        "realized_pnl_to_date": lot.realized,
+        "status": (LotStatus.OPEN if lot.remaining > 0 else LotStatus.CLOSED).value,
+    }
+
+
+def _closure_row(account_id: str, closure: Closure, currency: str) -> dict[str, Any]:
+    return {
+        "lot_closure_id": closure.closure_id,
+        "account_id": account_id,
+        "instrument_id": closure.instrument_id,
+        "position_lot_id": closure.lot_id,
+        "close_event_trade_fill_id": closure.close_fill_id,
+        "direction": closure.direction.value,
+        "quantity": closure.quantity,
+        "cost": closure.cost,
+        "proceeds": closure.proceeds,
+        "realized_pnl": closure.realized,
+        "realized_pnl_base": closure.realized_base,
+        "currency": currency,
+        "opened_at_utc": closure.opened_at,
+        "closed_at_utc": closure.closed_at,
+        "open_date_local": closure.open_date,
+        "close_date_local": closure.close_date,
+        "holding_days": closure.holding_days,
+        "basis_source": closure.basis_source.value,
+    }
+
+
+def _check_row(account_id: str, check: Check) -> dict[str, Any]:
+    return {
+        "ledger_check_id": check.check_id,
+        "account_id": account_id,
+        "check_kind": check.kind.value,
+        "instrument_id": check.instrument_id,
+        "event_trade_fill_id": check.fill_id,
+        "report_date_local": check.business_date,
+        "metric": check.metric.value,
+        "ours": check.ours,
+        "broker": check.broker,
+        "difference": check.difference,
+        "tolerance_abs": check.tolerance.absolute,
+        "tolerance_rel": check.tolerance.relative,
+        "passed": check.passed,
+        "reason_code": check.reason.value if check.reason else None,
+        "detail": check.detail,
+    }
+
+
+def _snapshot_row(snapshot: Snapshot, run_id: uuid.UUID | None) -> dict[str, Any]:
+    return {
+        "pnl_snapshot_daily_id": snapshot.snapshot_id,
+        "account_id": snapshot.account_id,
+        "report_date_local": snapshot.business_date,
+        "instrument_id": snapshot.instrument_id,
+        "position_qty": snapshot.position_qty,
+        "cost_basis": snapshot.cost_basis,
+        "realized_pnl": snapshot.realized_pnl,
+        "unrealized_pnl": snapshot.unrealized_pnl,
+        "total_pnl": snapshot.total_pnl,
+        "fees": snapshot.fees,
+        "withholding_tax": snapshot.withholding_tax,
+        "dividends": snapshot.dividends,
+        "other_fees": snapshot.other_fees,
+        "currency": snapshot.currency,
+        "provisional": snapshot.provisional,
+        "valuation_source": snapshot.valuation_source,
+        "fx_source": snapshot.fx_source,
+        "local_currency": snapshot.local_currency,
+        "realized_pnl_local": snapshot.realized_pnl_local,
+        "unrealized_pnl_local": snapshot.unrealized_pnl_local,
+        "mark_price": snapshot.mark_price,
+        "unresolved_cases": snapshot.unresolved_cases,
+        "diagnostic_codes": snapshot.diagnostic_codes,
+        "ingestion_run_id": run_id,
+    }
+
+
+__all__ = ["LedgerRepository"]

@@ -1,0 +1,173 @@
+"""The ledger as a run stage (`snapshot`, after canonical mapping) and as a rebuild.
+
+Both run inside the caller's unit of work, so a failure leaves the previous
+consistent state. An ingestion run recomputes only the instruments its rows touch
+(and the instruments identity changes link them to), and rewrites their snapshots
+from the earliest date it touched; a reprocess recomputes everything. Both give the
+same rows, because every book is replayed from its first event either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from flexledger.config import Settings
+from flexledger.db.repositories.accounts import AccountRepository
+from flexledger.db.repositories.ledger import LedgerRepository
+from flexledger.db.session import UnitOfWork
+from flexledger.domain.canonical import instrument_id_for
+from flexledger.domain.runs import IngestionRun, Stage, StageStatus
+from flexledger.jobs.timeline import Timeline
+from flexledger.ledger.compute import LedgerOutput, compute_ledger
+from flexledger.ledger.inputs import LegRecord, PositionRecord
+from flexledger.ledger.matching import matcher_for
+from flexledger.mapping.corporate_actions import ratio_of
+from flexledger.mapping.reference import reported_position
+
+LOT_MATCHING_METHOD = "fifo"
+NO_LEDGER_INPUT = "no_events_for_run"
+FINDING_SAMPLES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerStage:
+    """The `snapshot` stage: a post-persist hook that runs after mapping."""
+
+    settings: Settings
+
+    def __call__(self, uow: UnitOfWork, run: IngestionRun, timeline: Timeline) -> None:
+        """Recompute the instruments the run's rows touched."""
+        started = time.monotonic()
+        repository = LedgerRepository(uow)
+        touched = repository.touched_by_run(run.ingestion_run_id)
+        if not touched:
+            timeline.add(
+                Stage.SNAPSHOT,
+                StageStatus.COMPLETED,
+                ledger_skip_reason=NO_LEDGER_INPUT,
+                ledger_duration_ms=_elapsed_ms(started),
+            )
+            return
+        details = recompute(
+            uow,
+            set(touched),
+            since=min(touched.values()),
+            ingestion_run_id=run.ingestion_run_id,
+        )
+        details["ledger_duration_ms"] = _elapsed_ms(started)
+        timeline.add(Stage.SNAPSHOT, StageStatus.COMPLETED, **details)
+
+
+def recompute(
+    uow: UnitOfWork,
+    instruments: set[uuid.UUID] | None,
+    *,
+    since: dt.date | None,
+    ingestion_run_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    """Recompute the instruments (all when None) and store the results.
+
+    Returns:
+        The timeline details: rows written, checks and findings by code.
+    """
+    account = AccountRepository(uow).find()
+    if account is None:
+        return {"ledger_skip_reason": "no_account_yet"}
+    repository = LedgerRepository(uow)
+    scope = repository.linked(instruments) if instruments is not None else None
+    inputs = repository.inputs(account.account_id, account.base_currency, scope)
+    inputs.legs = [
+        LegRecord(
+            action_id=action_id,
+            instrument_id=instrument_id,
+            reorg_code=code,
+            report_date=day,
+            quantity=quantity,
+            requires_manual=manual,
+            ratio=ratio_of(description),
+        )
+        for action_id, instrument_id, code, day, quantity, manual, description in (
+            repository.legs(account.account_id)
+        )
+        if scope is None or instrument_id in scope
+    ]
+    for reported in filter(
+        None, map(reported_position, repository.open_position_rows(account.account_id))
+    ):
+        instrument_id = instrument_id_for(reported.account_id, reported.conid)
+        if scope is None or instrument_id in scope:
+            inputs.positions.append(
+                PositionRecord(
+                    instrument_id,
+                    reported.report_date,
+                    reported.position,
+                    reported.mark_price,
+                )
+            )
+    output = compute_ledger(
+        account.account_id,
+        account.base_currency,
+        inputs,
+        matcher_for(LOT_MATCHING_METHOD),
+        since=since,
+    )
+    written = repository.replace(
+        account.account_id,
+        scope,
+        output.books.values(),
+        output.checks,
+        output.snapshots,
+        currencies=inputs.currencies,
+        since=since,
+        ingestion_run_id=ingestion_run_id,
+    )
+    return summary(output, written, instruments=len(output.books), since=since)
+
+
+def summary(
+    output: LedgerOutput,
+    written: dict[str, int],
+    *,
+    instruments: int,
+    since: dt.date | None,
+) -> dict[str, Any]:
+    """Timeline details of a ledger pass (SPEC §5.6), findings capped."""
+    trade = [c for c in output.checks if c.kind.value == "trade_realized_pnl"]
+    positions = [c for c in output.checks if c.kind.value == "position_qty"]
+    return {
+        "ledger_instruments": instruments,
+        "ledger_since": since.isoformat() if since else None,
+        "rows_written": written,
+        "trade_checks": _check_counts(trade),
+        "position_checks": _check_counts(positions),
+        "findings_by_code": dict(
+            sorted(Counter(f.code.value for f in output.findings).items())
+        ),
+        "findings": [
+            {
+                "code": f.code.value,
+                "instrument_id": str(f.instrument_id),
+                "business_date": f.business_date.isoformat(),
+                "message": f.message,
+            }
+            for f in output.findings[:FINDING_SAMPLES]
+        ],
+    }
+
+
+def _check_counts(checks: list[Any]) -> dict[str, Any]:
+    reasons = Counter(c.reason.value for c in checks if c.reason is not None)
+    return {
+        "total": len(checks),
+        "passed": sum(1 for c in checks if c.passed),
+        "by_reason": dict(sorted(reasons.items())),
+    }
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,291 @@
+"""From stored facts to books, snapshots and checks: the whole ledger, pure.
+
+Corporate actions: a split or stock dividend the mapping marked automatic becomes a
+`Split` whose expected change is the sum of its legs; when its legs span two conids
+(a reverse split into a new line) the lots move on after the ratio. An identity
+change linked to a new conid becomes a `Move`. Actions take effect at 20:25 New
+York time on their report date, when IBKR posts them, so that day's trades come
+first. Everything that needs a person only marks its instruments provisional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from flexledger.ledger.agreement import (
+    BrokerPosition,
+    Check,
+    mismatch_dates,
+    position_checks,
+    trade_checks,
+)
+from flexledger.ledger.engine import run_books
+from flexledger.ledger.fx import RateTable, execution_rate
+from flexledger.ledger.inputs import CashRecord, FillRecord, LedgerInputs, LegRecord
+from flexledger.ledger.matching import LotMatcher
+from flexledger.ledger.model import (
+    ZERO,
+    Action,
+    Book,
+    Fill,
+    Finding,
+    LedgerCode,
+    Move,
+    Split,
+)
+from flexledger.ledger.snapshots import (
+    CashItem,
+    CashKind,
+    InstrumentInputs,
+    Snapshot,
+    build_snapshots,
+)
+from flexledger.ledger.valuation import Marks, PricedFill
+
+_POSTED = dt.time(20, 25)
+_NEW_YORK = ZoneInfo("America/New_York")
+_SPLITS = frozenset({"FS", "FI", "RS", "SD"})
+_CASH_KINDS = {
+    "DIVIDEND": CashKind.DIVIDENDS,
+    "PAYMENT_IN_LIEU": CashKind.DIVIDENDS,
+    "WITHHOLDING_TAX": CashKind.WITHHOLDING_TAX,
+    "WITHHOLDING_871M": CashKind.WITHHOLDING_TAX,
+    "OTHER_FEES": CashKind.OTHER_FEES,
+    "BROKER_FEES": CashKind.OTHER_FEES,
+    "ADVISOR_FEES": CashKind.OTHER_FEES,
+    "COMMISSION_ADJUSTMENT": CashKind.OTHER_FEES,
+}
+
+
+@dataclass(slots=True)
+class LedgerOutput:
+    """Books, snapshots, checks and findings of one computation."""
+
+    books: dict[uuid.UUID, Book] = field(default_factory=dict)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def posted_at(day: dt.date) -> dt.datetime:
+    """When IBKR posts a corporate action of `day` (20:25 New York), in UTC."""
+    return dt.datetime.combine(day, _POSTED, _NEW_YORK).astimezone(dt.UTC)
+
+
+def compute_ledger(
+    account_id: str,
+    base_currency: str,
+    inputs: LedgerInputs,
+    matcher: LotMatcher,
+    *,
+    since: dt.date | None = None,
+) -> LedgerOutput:
+    """The ledger of every instrument in `inputs` (snapshots from `since`)."""
+    rates = RateTable(
+        base_currency, ((r.currency, r.report_date, r.rate) for r in inputs.rates)
+    )
+    output = LedgerOutput()
+    actions: dict[uuid.UUID, list[Action]] = defaultdict(list)
+    priced: list[PricedFill] = []
+    converted: set[uuid.UUID] = set()
+    for record in inputs.fills:
+        fill, was_converted, finding = _fill_of(record, rates)
+        actions[record.instrument_id].append(fill)
+        priced.append(PricedFill(fill, record.close_price))
+        if was_converted:
+            converted.add(fill.fill_id)
+        if finding is not None:
+            output.findings.append(finding)
+    for instrument_id, action in _corporate_actions(inputs):
+        actions[instrument_id].append(action)
+    instruments = set(actions) | {c.instrument_id for c in inputs.cash}
+    for instrument_id in instruments:
+        actions.setdefault(instrument_id, [])
+    output.books = run_books(account_id, actions, inputs.currencies, matcher)
+    marks = Marks(
+        (
+            (p.instrument_id, p.report_date, p.mark_price)
+            for p in inputs.positions
+            if p.mark_price is not None
+        ),
+        priced,
+    )
+    cash_by_instrument = _cash_items(inputs.cash, rates)
+    positions_by_instrument: dict[uuid.UUID, list[BrokerPosition]] = defaultdict(list)
+    for p in inputs.positions:
+        positions_by_instrument[p.instrument_id].append(
+            BrokerPosition(p.instrument_id, p.report_date, p.position)
+        )
+    fills_by_instrument: dict[uuid.UUID, list[Fill]] = defaultdict(list)
+    for instrument_id, items in actions.items():
+        fills_by_instrument[instrument_id] = [a for a in items if isinstance(a, Fill)]
+    fx_findings = defaultdict(list)
+    for finding in output.findings:
+        fx_findings[finding.instrument_id].append(finding)
+    calendar = sorted(set(inputs.calendar))
+    for instrument_id in sorted(output.books, key=str):
+        book = output.books[instrument_id]
+        currency = inputs.currencies.get(instrument_id, base_currency)
+        cases = inputs.open_cases.get(instrument_id, 0)
+        checks = trade_checks(
+            account_id,
+            book,
+            fills_by_instrument[instrument_id],
+            currency,
+            commission_converted=frozenset(converted),
+        )
+        checks += position_checks(
+            account_id, book, positions_by_instrument[instrument_id], cases
+        )
+        output.checks.extend(checks)
+        output.findings.extend(book.findings)
+        flagged = [(f.business_date, f.code) for f in book.findings]
+        flagged += [(f.business_date, f.code) for f in fx_findings[instrument_id]]
+        flagged += [
+            (day, LedgerCode.POSITION_QTY_MISMATCH)
+            for day in mismatch_dates(checks).get(instrument_id, [])
+        ]
+        output.snapshots.extend(
+            build_snapshots(
+                book,
+                InstrumentInputs(
+                    account_id=account_id,
+                    base_currency=base_currency,
+                    currency=currency,
+                    cash=cash_by_instrument.get(instrument_id, []),
+                    unresolved_cases=cases,
+                    flagged_dates=flagged,
+                ),
+                calendar,
+                marks,
+                rates,
+                since=since,
+            )
+        )
+    return output
+
+
+def _fill_of(record: FillRecord, rates: RateTable) -> tuple[Fill, bool, Finding | None]:
+    day = record.report_date
+    commission = record.commission or ZERO
+    converted = False
+    finding: Finding | None = None
+    if (
+        commission
+        and record.commission_currency
+        and record.commission_currency != record.currency
+    ):
+        in_currency = rates.convert(
+            commission, record.commission_currency, record.currency, day
+        )
+        if in_currency is None:
+            finding = _fx_missing(
+                record, f"its commission in {record.commission_currency}"
+            )
+        else:
+            commission, converted = in_currency, True
+    rate, _ = execution_rate(
+        record.currency,
+        record.fx_rate_to_base,
+        record.net_cash,
+        record.net_cash_in_base,
+        day,
+        rates,
+    )
+    if rate is None and finding is None:
+        finding = _fx_missing(record, f"{record.currency} on {day}")
+    fill = Fill(
+        fill_id=record.event_id,
+        instrument_id=record.instrument_id,
+        executed_at=record.executed_at,
+        business_date=day,
+        transaction_id=record.transaction_id,
+        ib_exec_id=record.ib_exec_id,
+        quantity=record.quantity,
+        price=record.price,
+        charges=commission + (record.fees or ZERO),
+        fx_to_base=rate,
+        is_cancellation=record.is_cancellation,
+        broker_realized=record.realized_pnl,
+        broker_cost=record.cost,
+    )
+    return fill, converted, finding
+
+
+def _fx_missing(record: FillRecord, what: str) -> Finding:
+    return Finding(
+        LedgerCode.FX_RATE_MISSING_ALL_SOURCES,
+        record.instrument_id,
+        record.report_date,
+        f"fill {record.ib_exec_id}: no rate for {what} in the row, its net cash or "
+        "ConversionRates; base-currency figures are provisional",
+        fill_id=record.event_id,
+    )
+
+
+def _corporate_actions(inputs: LedgerInputs) -> Iterable[tuple[uuid.UUID, Action]]:
+    by_action: dict[str, list[LegRecord]] = defaultdict(list)
+    for leg in inputs.legs:
+        by_action[leg.action_id].append(leg)
+    for action_id, legs in sorted(by_action.items()):
+        first = legs[0]
+        if first.reorg_code not in _SPLITS or any(leg.requires_manual for leg in legs):
+            continue
+        ratio = next((leg.ratio for leg in legs if leg.ratio), None)
+        if ratio is None:
+            continue
+        outgoing = [leg for leg in legs if (leg.quantity or ZERO) < 0]
+        source = outgoing[0].instrument_id if outgoing else first.instrument_id
+        change = sum((leg.quantity or ZERO for leg in legs), ZERO)
+        when = posted_at(first.report_date)
+        yield (
+            source,
+            Split(
+                action_id, source, when, first.report_date, ratio[0], ratio[1], change
+            ),
+        )
+        targets = {leg.instrument_id for leg in legs} - {source}
+        if len(targets) == 1:
+            yield (
+                source,
+                Move(
+                    action_id,
+                    source,
+                    targets.pop(),
+                    when + dt.timedelta(microseconds=1),
+                    first.report_date,
+                ),
+            )
+    for link in inputs.links:
+        yield (
+            link.from_instrument_id,
+            Move(
+                link.action_id,
+                link.from_instrument_id,
+                link.to_instrument_id,
+                posted_at(link.report_date),
+                link.report_date,
+            ),
+        )
+
+
+def _cash_items(
+    cash: Sequence[CashRecord], rates: RateTable
+) -> dict[uuid.UUID, list[CashItem]]:
+    found: dict[uuid.UUID, list[CashItem]] = defaultdict(list)
+    for row in cash:
+        kind = _CASH_KINDS.get(row.cash_action)
+        if kind is None:
+            continue
+        amount = row.amount_in_base
+        if amount is None:
+            amount = rates.convert(
+                row.amount, row.currency, rates.base_currency, row.report_date
+            )
+        found[row.instrument_id].append(CashItem(row.report_date, kind, amount))
+    return found
