@@ -1,0 +1,181 @@
+"""The ledger stage against real databases: lots, closures, checks, snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from flexledger.config import Settings, load_settings
+from flexledger.db.database import Database
+from flexledger.db.tables import (
+    InstrumentRow,
+    LedgerCheckRow,
+    LotClosureRow,
+    PnlSnapshotDailyRow,
+    PositionLotRow,
+)
+from flexledger.jobs.ingest import IngestOptions, IngestOutcome, Payload, ingest_payload
+from flexledger.jobs.reprocess import reprocess
+from flexledger.jobs.stages import post_persist_stages
+from tests.fixtures.flex_files import FLEX_DIR
+from tests.fixtures.registry import installed_registry
+
+REGISTRY = installed_registry()
+UABEAN = FLEX_DIR / "OSadovy__uabean__beancount.xml"
+_DERIVED = (PositionLotRow, LotClosureRow, LedgerCheckRow, PnlSnapshotDailyRow)
+_VOLATILE = {"created_at_utc", "updated_at_utc", "ingestion_run_id"}
+
+
+def _settings() -> Settings:
+    return load_settings(_env_file=None)
+
+
+def _import(database: Database, data: bytes, name: str) -> IngestOutcome:
+    settings = _settings()
+    outcome = ingest_payload(
+        database,
+        settings,
+        Payload.of_bytes(data, source="file", name=name),
+        IngestOptions(allow_missing_sections=True),
+        hooks=post_persist_stages(REGISTRY, settings),
+    )
+    assert outcome.succeeded, outcome.run.diagnostics[-1]
+    return outcome
+
+
+def _ledger_digest(database: Database) -> str:
+    digest = hashlib.sha256()
+    with database.unit_of_work() as uow:
+        for table in _DERIVED:
+            columns = [c for c in table.__table__.columns if c.name not in _VOLATILE]
+            primary = list(table.__table__.primary_key.columns)
+            for row in uow.session.execute(select(*columns).order_by(*primary)):
+                digest.update(repr(tuple(str(v) for v in row)).encode())
+    return digest.hexdigest()
+
+
+def _by_symbol(database: Database, table: Any) -> dict[str, list[Any]]:
+    with database.unit_of_work() as uow:
+        symbols = dict(
+            uow.session.execute(
+                select(InstrumentRow.instrument_id, InstrumentRow.symbol)
+            ).all()
+        )
+        found: dict[str, list[Any]] = {}
+        for row in uow.session.scalars(select(table)):
+            found.setdefault(symbols[row.instrument_id], []).append(row)
+        return found
+
+
+def _stage(outcome: IngestOutcome) -> dict[str, Any]:
+    (entry,) = [e for e in outcome.run.diagnostics or [] if e["stage"] == "snapshot"]
+    details: dict[str, Any] = entry["details"]
+    return details
+
+
+def test_a_real_statement_gives_lots_closures_checks_and_snapshots(
+    database: Database,
+) -> None:
+    details = _stage(_import(database, UABEAN.read_bytes(), UABEAN.name))
+    # AGG: BUY 30 @117.25 (cost 3518.5), SELL 5 @118.43: IBKR realized 4.719652.
+    assert details["trade_checks"] == {
+        "total": 3,
+        "passed": 3,
+        "by_reason": {"missing_opening_lot": 2},
+    }
+    lots = _by_symbol(database, PositionLotRow)
+    (agg,) = lots["AGG"]
+    assert (agg.open_quantity, agg.remaining_quantity) == (Decimal(30), Decimal(25))
+    assert agg.cost_basis_open == Decimal("3518.5")
+    assert agg.status == "open"
+    closures = _by_symbol(database, LotClosureRow)
+    (sale,) = closures["AGG"]
+    assert sale.realized_pnl == Decimal("4.71965181")
+    assert (sale.holding_days, sale.basis_source) == (137, "lots")
+    # BRK B is sold without a buy in the file: IBKR's basis, flagged, provisional.
+    assert {c.basis_source for c in closures["BRK B"]} == {"broker_cost"}
+    assert details["findings_by_code"] == {"INSUFFICIENT_LOTS": 2}
+    snapshots = _by_symbol(database, PnlSnapshotDailyRow)
+    assert all(s.provisional for s in snapshots["BRK B"])
+    assert all(
+        "INSUFFICIENT_LOTS" in (s.diagnostic_codes or "") for s in snapshots["BRK B"]
+    )
+    last_agg = max(snapshots["AGG"], key=lambda s: s.report_date_local)
+    assert last_agg.position_qty == Decimal(25)
+    assert last_agg.realized_pnl == Decimal("4.71965181")
+
+
+def test_incremental_and_full_rebuilds_give_the_same_rows(database: Database) -> None:
+    _import(database, UABEAN.read_bytes(), UABEAN.name)
+    after_import = _ledger_digest(database)
+    for _ in range(2):
+        assert reprocess(database, _settings(), REGISTRY).succeeded
+        assert _ledger_digest(database) == after_import
+
+
+def _statement(to_date: str, rows: str) -> bytes:
+    return textwrap.dedent(
+        f"""\
+        <FlexQueryResponse queryName="q" type="AF"><FlexStatements count="1">
+        <FlexStatement accountId="U7000001" fromDate="20250101" toDate="{to_date}">
+        <AccountInformation accountId="U7000001" currency="USD"/>
+        {rows}
+        </FlexStatement></FlexStatements></FlexQueryResponse>
+        """
+    ).encode()
+
+
+def _buy(conid: str, symbol: str, exec_id: str) -> str:
+    return (
+        f'<Trade assetCategory="STK" conid="{conid}" symbol="{symbol}" currency="USD" '
+        f'levelOfDetail="EXECUTION" transactionID="{exec_id[1:]}" ibExecID="{exec_id}" '
+        'dateTime="20250102;100000" reportDate="20250102" buySell="BUY" '
+        'quantity="10" tradePrice="100" ibCommission="-1" fifoPnlRealized="0"/>'
+    )
+
+
+CORPORATE = _statement(
+    "20250110",
+    "<Trades>"
+    + _buy("1001", "SPLT", "E1")
+    + _buy("2002", "MRGR", "E2")
+    + "</Trades><CorporateActions>"
+    '<CorporateAction assetCategory="STK" conid="1001" symbol="SPLT" currency="USD" '
+    'reportDate="20250106" type="FS" actionID="A1" transactionID="71" quantity="30" '
+    'description="SPLT(US0000000001) SPLIT 4 FOR 1 (SPLT, SPLIT CO, US0000000001)"/>'
+    '<CorporateAction assetCategory="STK" conid="2002" symbol="MRGR" currency="USD" '
+    'reportDate="20250107" type="TC" actionID="A2" transactionID="72" quantity="-10" '
+    'description="MRGR(US0000000002) MERGED(Acquisition) WITH US0000000003 1 FOR 2"/>'
+    "</CorporateActions><OpenPositions>"
+    '<OpenPosition assetCategory="STK" conid="1001" symbol="SPLT" currency="USD" '
+    'reportDate="20250110" position="40" markPrice="26" levelOfDetail="SUMMARY"/>'
+    "</OpenPositions>",
+)
+
+
+def test_a_split_applies_and_a_merger_opens_a_case_for_its_instrument_only(
+    database: Database,
+) -> None:
+    _import(database, CORPORATE, "corporate.xml")
+    lots = _by_symbol(database, PositionLotRow)
+    (split,) = lots["SPLT"]
+    assert split.remaining_quantity == Decimal(40)
+    assert split.cost_basis_open == Decimal(1001)  # total cost kept
+    assert split.open_price == Decimal(25)
+    snapshots = _by_symbol(database, PnlSnapshotDailyRow)
+    # On the statement date IBKR's mark values it: 40 x 26 - 1001 = 39.
+    last = max(snapshots["SPLT"], key=lambda s: s.report_date_local)
+    assert (last.provisional, last.valuation_source) == (False, "openpositions_mark")
+    assert last.unrealized_pnl == Decimal(39)
+    with database.unit_of_work() as uow:
+        (position,) = uow.session.scalars(
+            select(LedgerCheckRow).where(LedgerCheckRow.check_kind == "position_qty")
+        ).all()
+    assert (position.ours, position.broker, position.passed) == (40, 40, True)
+    merged = snapshots["MRGR"]
+    assert all(s.provisional and s.unresolved_cases == 1 for s in merged)
+    assert all("CORP_ACTION_OPEN_CASE" in (s.diagnostic_codes or "") for s in merged)
