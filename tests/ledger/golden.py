@@ -155,8 +155,8 @@ def _rate(event: FxRate) -> RateRecord:
 def document(path: Path, registry: MapperRegistry) -> dict[str, Any]:
     """The golden JSON of a file's ledger."""
     _, output = ledger_of(path, registry)
-    lots = []
-    closures = []
+    lots: list[dict[str, Any]] = []
+    closures: list[dict[str, Any]] = []
     for instrument_id in sorted(output.books, key=str):
         book = output.books[instrument_id]
         lots.extend(
