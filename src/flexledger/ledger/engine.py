@@ -152,6 +152,13 @@ class _Replay:
         self.realized_base: Decimal | None = ZERO
         self.charges_base: Decimal | None = ZERO
         self.last_price: Decimal | None = None
+        # Open lots in opening order and running totals of what they hold, so a
+        # day's end costs the same however many lots are open.
+        self.open: list[Lot] = []
+        self.position = ZERO
+        self.open_cost = ZERO
+        self.open_cost_base = ZERO
+        self.lots_without_rate = 0
 
     # -- fills -------------------------------------------------------------------
 
@@ -159,7 +166,7 @@ class _Replay:
         buying = fill.quantity > 0
         total = abs(fill.quantity)
         closes = LotDirection.SHORT if buying else LotDirection.LONG
-        candidates = [lot for lot in self.book.open_lots if lot.direction is closes]
+        candidates = self.open if self.open and self.open[0].direction is closes else []
         pieces: list[tuple[Lot, Decimal]] = []
         left = total
         for lot in self.matcher.order(candidates):
@@ -176,6 +183,8 @@ class _Replay:
             closure = self._close(lot, take, charge, fill)
             matched_realized += closure.realized or ZERO
             result.closed_lot_fills.append(lot.open_fill_id)
+        if pieces and any(lot.remaining == 0 for lot, _ in pieces):
+            self.open = [lot for lot in self.open if lot.remaining > 0]
         rest_charge = shares[-1] if left > 0 else ZERO
         if left > 0 and self._is_history_gap(fill, matched_realized, bool(pieces)):
             self._close_uncovered(fill, left, rest_charge, pieces)
@@ -220,6 +229,13 @@ class _Replay:
             if cost_base is None or proceeds_base is None
             else proceeds_base - cost_base
         )
+        sign = 1 if lot.direction is LotDirection.LONG else -1
+        self.position -= sign * take
+        self.open_cost -= sign * relieved
+        if lot.fx_to_base is None:
+            self.lots_without_rate -= 1 if whole else 0
+        else:
+            self.open_cost_base -= sign * relieved * lot.fx_to_base
         lot.remaining -= take
         lot.remaining_cost -= relieved
         lot.realized += realized
@@ -337,7 +353,26 @@ class _Replay:
             fx_to_base=fill.fx_to_base,
         )
         self.book.lots.append(lot)
+        self._hold(lot)
         self.book.fills[fill.fill_id].opened_quantity = quantity
+
+    def _hold(self, lot: Lot) -> None:
+        self.open.append(lot)
+        sign = 1 if lot.direction is LotDirection.LONG else -1
+        self.position += sign * lot.remaining
+        self.open_cost += sign * lot.remaining_cost
+        if lot.fx_to_base is None:
+            self.lots_without_rate += 1
+        else:
+            self.open_cost_base += sign * lot.remaining_cost * lot.fx_to_base
+
+    def _recount(self) -> None:
+        lots, self.open = self.open, []
+        self.position = self.open_cost = self.open_cost_base = ZERO
+        self.lots_without_rate = 0
+        for lot in lots:
+            if lot.remaining > 0:
+                self._hold(lot)
 
     def _record(self, closure: Closure, fill: Fill) -> None:
         self.book.closures.append(closure)
@@ -376,7 +411,7 @@ class _Replay:
     # -- corporate actions ---------------------------------------------------------
 
     def split(self, action: Split) -> None:
-        position = self.book.position
+        position = self.position
         change = position * action.new / action.old - position
         if action.expected_change is not None and abs(
             q8(change) - action.expected_change
@@ -393,14 +428,15 @@ class _Replay:
                 )
             )
             return
-        for lot in self.book.open_lots:
+        for lot in self.open:
             lot.remaining = q8(lot.remaining * action.new / action.old)
             lot.open_quantity = q8(lot.open_quantity * action.new / action.old)
             lot.open_price = q8(lot.open_price * action.old / action.new)
+        self._recount()
         self.book.applied_actions.append(action.action_id)
 
     def move_out(self, action: Move) -> list[Lot]:
-        moving = self.book.open_lots
+        moving = list(self.open)
         for lot in moving:
             lot.closed_at = action.effective_at
         carried = [
@@ -417,46 +453,28 @@ class _Replay:
         for lot in moving:
             lot.remaining = ZERO
             lot.remaining_cost = ZERO
+        self._recount()
         self.book.applied_actions.append(action.action_id)
         return carried
 
     def arrive(self, lots: Iterable[Lot], action_id: str) -> None:
         self.book.lots.extend(lots)
         self.book.lots.sort(key=lambda lot: (lot.opened_at, str(lot.open_fill_id)))
+        self.open.extend(lots)
+        self.open.sort(key=lambda lot: (lot.opened_at, str(lot.open_fill_id)))
+        self._recount()
         self.book.applied_actions.append(action_id)
 
     # -- days ----------------------------------------------------------------------
 
     def day_end(self, business_date: dt.date) -> None:
-        lots = self.book.open_lots
-        open_cost = sum(
-            (
-                lot.remaining_cost
-                if lot.direction is LotDirection.LONG
-                else -lot.remaining_cost
-                for lot in lots
-            ),
-            ZERO,
-        )
-        bases = [lot.remaining_cost_base for lot in lots]
-        open_cost_base: Decimal | None = None
-        if all(base is not None for base in bases):
-            open_cost_base = q8(
-                sum(
-                    (
-                        (base or ZERO)
-                        if lot.direction is LotDirection.LONG
-                        else -(base or ZERO)
-                        for lot, base in zip(lots, bases, strict=True)
-                    ),
-                    ZERO,
-                )
-            )
         state = DayEnd(
             business_date=business_date,
-            position=self.book.position,
-            open_cost=open_cost,
-            open_cost_base=open_cost_base,
+            position=self.position,
+            open_cost=self.open_cost,
+            open_cost_base=(
+                q8(self.open_cost_base) if self.lots_without_rate == 0 else None
+            ),
             realized=self.realized,
             realized_base=self.realized_base,
             charges_base=self.charges_base,
@@ -558,9 +576,11 @@ def run_books(
     arrivals: dict[uuid.UUID, list[Arrival]] = defaultdict(list)
     books: dict[uuid.UUID, Book] = {}
     while pending:
-        ready = [i for i in pending if not (sources.get(i, set()) - books.keys())]
         # A cycle of moves (never seen in real data) is replayed in id order.
-        current = ready[0] if ready else pending[0]
+        current = next(
+            (i for i in pending if i not in sources or sources[i] <= books.keys()),
+            pending[0],
+        )
         pending.remove(current)
         book, outgoing = replay(
             account_id,
