@@ -18,6 +18,7 @@ from typing import Any
 
 from flexledger.config import Settings
 from flexledger.db.repositories.accounts import AccountRepository
+from flexledger.db.repositories.canonical import CanonicalRepository
 from flexledger.db.repositories.ledger import LedgerRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import instrument_id_for
@@ -96,19 +97,19 @@ def recompute(
         )
         if scope is None or instrument_id in scope
     ]
-    for reported in filter(
-        None, map(reported_position, repository.open_position_rows(account.account_id))
-    ):
+    # Overlapping statements repeat a date's position: the last stored one counts.
+    positions: dict[tuple[uuid.UUID, dt.date], PositionRecord] = {}
+    rows = CanonicalRepository(uow).rows_in_section(account.account_id, "OpenPositions")
+    for reported in filter(None, map(reported_position, rows)):
         instrument_id = instrument_id_for(reported.account_id, reported.conid)
         if scope is None or instrument_id in scope:
-            inputs.positions.append(
-                PositionRecord(
-                    instrument_id,
-                    reported.report_date,
-                    reported.position,
-                    reported.mark_price,
-                )
+            positions[(instrument_id, reported.report_date)] = PositionRecord(
+                instrument_id,
+                reported.report_date,
+                reported.position,
+                reported.mark_price,
             )
+    inputs.positions = list(positions.values())
     output = compute_ledger(
         account.account_id,
         account.base_currency,

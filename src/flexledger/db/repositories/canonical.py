@@ -115,6 +115,13 @@ class CanonicalRepository:
         """Every raw row (or the scope's), payloads in the order they were stored."""
         yield from self._rows(None if scope is None else _in_scope(scope))
 
+    def rows_in_section(self, account_id: str, section: str) -> Iterator[SourceRow]:
+        """The account's raw rows of one section, in storage order."""
+        yield from self._rows(
+            (RawRecordRow.account_id == account_id)
+            & (RawRecordRow.section_name == section)
+        )
+
     def _rows(self, condition: Any) -> Iterator[SourceRow]:
         statement = (
             select(

@@ -29,10 +29,8 @@ from flexledger.db.tables import (
     LotClosureRow,
     PnlSnapshotDailyRow,
     PositionLotRow,
-    RawArtifactRow,
     RawRecordRow,
 )
-from flexledger.domain.canonical import SourceRow
 from flexledger.domain.cases import CaseStatus
 from flexledger.domain.lots import LotStatus
 from flexledger.ledger.agreement import Check
@@ -268,51 +266,6 @@ class LedgerRepository:
             if instrument_id is not None:
                 counts[instrument_id] += 1
         return dict(counts)
-
-    def open_position_rows(self, account_id: str) -> Iterator[SourceRow]:
-        """OpenPositions raw rows (IBKR's quantities and marks)."""
-        statement = (
-            select(
-                RawRecordRow.raw_record_id,
-                RawRecordRow.ingestion_run_id,
-                RawArtifactRow.created_at_utc,
-                RawRecordRow.account_id,
-                RawRecordRow.section_name,
-                RawRecordRow.source_row_ref,
-                RawRecordRow.report_date_local,
-                RawRecordRow.source_payload,
-            )
-            .join(
-                RawArtifactRow,
-                RawArtifactRow.raw_artifact_id == RawRecordRow.raw_artifact_id,
-            )
-            .where(
-                RawRecordRow.account_id == account_id,
-                RawRecordRow.section_name == "OpenPositions",
-            )
-            .order_by(RawArtifactRow.created_at_utc, RawRecordRow.source_row_ref)
-        )
-        for (
-            record_id,
-            run_id,
-            stored_at,
-            account,
-            section,
-            ref,
-            day,
-            attrs,
-        ) in self._session.execute(statement):
-            yield SourceRow(
-                raw_record_id=record_id,
-                ingestion_run_id=run_id,
-                artifact_created_at_utc=stored_at,
-                account_id=account,
-                section_name=section,
-                row_tag=ref.split(":", 2)[1],
-                source_row_ref=ref,
-                report_date_local=day,
-                attrs=attrs,
-            )
 
     # -- results ---------------------------------------------------------------
 
