@@ -103,7 +103,13 @@ def compute_ledger(
             output.findings.append(finding)
     for instrument_id, action in _corporate_actions(inputs):
         actions[instrument_id].append(action)
-    instruments = set(actions) | {c.instrument_id for c in inputs.cash}
+    # An instrument IBKR reports a position in gets a book (and a check) even
+    # without events: that is exactly a gap before the imported history.
+    instruments = (
+        set(actions)
+        | {c.instrument_id for c in inputs.cash}
+        | {p.instrument_id for p in inputs.positions}
+    )
     for instrument_id in instruments:
         actions.setdefault(instrument_id, [])
     output.books = run_books(account_id, actions, inputs.currencies, matcher)

@@ -67,7 +67,9 @@ def reported_position(row: SourceRow) -> ReportedPosition | None:
         return None
     level = (row.attrs.get("levelOfDetail") or "SUMMARY").strip().upper()
     conid = clean_text(row.attrs.get("conid"))
-    if level != "SUMMARY" or conid is None:
+    category = clean_text(row.attrs.get("assetCategory")) or "STK"
+    # Only stock positions: the ledger holds no other asset category (SPEC D-12).
+    if level != "SUMMARY" or conid is None or category != "STK":
         return None
     try:
         day = parse_date(row.attrs.get("reportDate")) or row.report_date_local
