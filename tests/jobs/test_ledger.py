@@ -180,3 +180,31 @@ def test_a_split_applies_and_a_merger_opens_a_case_for_its_instrument_only(
     merged = snapshots["MRGR"]
     assert all(s.provisional and s.unresolved_cases == 1 for s in merged)
     assert all("CORP_ACTION_OPEN_CASE" in (s.diagnostic_codes or "") for s in merged)
+
+
+def test_a_later_statement_snapshots_held_instruments_it_does_not_touch(
+    database: Database,
+) -> None:
+    first = _statement(
+        "20250103",
+        "<Trades>"
+        + _buy("1001", "HELD", "E1")
+        + _buy("2002", "BUSY", "E2")
+        + "</Trades>",
+    )
+    later = _statement(
+        "20250110",
+        "<Trades>"
+        + _buy("2002", "BUSY", "E3").replace("20250102", "20250109")
+        + "</Trades>",
+    )
+    _import(database, first, "first.xml")
+    _import(database, later, "later.xml")
+    held = {
+        s.report_date_local.isoformat()
+        for s in _by_symbol(database, PnlSnapshotDailyRow)["HELD"]
+    }
+    assert held == {"2025-01-02", "2025-01-03", "2025-01-10"}
+    incremental = _ledger_digest(database)
+    assert reprocess(database, _settings(), REGISTRY).succeeded
+    assert _ledger_digest(database) == incremental

@@ -46,7 +46,8 @@ class LedgerStage:
         started = time.monotonic()
         repository = LedgerRepository(uow)
         touched = repository.touched_by_run(run.ingestion_run_id)
-        if not touched:
+        statement_date = repository.first_statement_date(run.ingestion_run_id)
+        if not touched and statement_date is None:
             timeline.add(
                 Stage.SNAPSHOT,
                 StageStatus.COMPLETED,
@@ -54,10 +55,16 @@ class LedgerStage:
                 ledger_duration_ms=_elapsed_ms(started),
             )
             return
+        # A new statement date snapshots every held instrument, as a full rebuild
+        # would, so incremental and full results stay the same rows.
+        instruments = set(touched)
+        if statement_date is not None:
+            instruments |= repository.held(run.account_id)
+        dates = [*touched.values(), *([statement_date] if statement_date else [])]
         details = recompute(
             uow,
-            set(touched),
-            since=min(touched.values()),
+            instruments,
+            since=min(dates),
             ingestion_run_id=run.ingestion_run_id,
         )
         details["ledger_duration_ms"] = _elapsed_ms(started)

@@ -86,6 +86,32 @@ class LedgerRepository:
                 found[instrument_id] = day if known is None else min(known, day)
         return found
 
+    def held(self, account_id: str) -> set[uuid.UUID]:
+        """Instruments with an open lot: a new statement date snapshots them too."""
+        return set(
+            self._session.scalars(
+                select(PositionLotRow.instrument_id)
+                .where(
+                    PositionLotRow.account_id == account_id,
+                    PositionLotRow.status == LotStatus.OPEN.value,
+                )
+                .distinct()
+            )
+        )
+
+    def first_statement_date(self, ingestion_run_id: uuid.UUID) -> dt.date | None:
+        """The earliest statement date among a run's raw rows."""
+        dates = [
+            day
+            for day in self._session.scalars(
+                select(RawRecordRow.report_date_local)
+                .where(RawRecordRow.ingestion_run_id == ingestion_run_id)
+                .distinct()
+            )
+            if day is not None
+        ]
+        return min(dates) if dates else None
+
     def linked(self, instrument_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """The instruments and every instrument an identity change links them to."""
         links = list(
