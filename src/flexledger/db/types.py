@@ -56,6 +56,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
         """Return a Decimal at the column scale."""
         if value is None:
             return None
+        if isinstance(value, str):
+            # Our own fixed-scale text (SQLite): exact as written, no rounding needed.
+            return Decimal(value)
         return to_scale(Decimal(str(value)), self.scale_rule)
 
 

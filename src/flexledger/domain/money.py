@@ -7,7 +7,7 @@ Money and quantities are stored as ``numeric(24,8)`` and FX rates as
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 
@@ -22,11 +22,15 @@ class DecimalScale:
 
     precision: int
     scale: int
+    # Derived once: to_scale runs for every stored amount (millions per import).
+    quantum: Decimal = field(init=False, compare=False, repr=False)
+    bound: Decimal = field(init=False, compare=False, repr=False)
 
-    @property
-    def quantum(self) -> Decimal:
-        """The smallest step at this scale, e.g. ``Decimal("0.00000001")``."""
-        return _quantum(self.scale)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quantum", _quantum(self.scale))
+        object.__setattr__(
+            self, "bound", Decimal(1).scaleb(self.precision - self.scale)
+        )
 
 
 @functools.lru_cache(maxsize=64)
@@ -67,8 +71,8 @@ def to_scale(value: Decimal, scale: DecimalScale) -> Decimal:
         raise DecimalOutOfRangeError(
             f"{value} does not fit numeric({scale.precision},{scale.scale})"
         ) from exc
-    integer_digits = rounded.adjusted() + 1 if rounded else 0
-    if integer_digits > scale.precision - scale.scale:
+    # At most precision - scale integer digits: |rounded| < 10^(precision - scale).
+    if abs(rounded) >= scale.bound:
         raise DecimalOutOfRangeError(
             f"{value} does not fit numeric({scale.precision},{scale.scale})"
         )

@@ -40,6 +40,7 @@ from flexledger.jobs.timeline import Timeline
 from flexledger.mapping.corporate_actions import assign_cases, settle_actions
 from flexledger.mapping.instruments import (
     AliasSighting,
+    aliases_shown,
     resolve_instrument,
     sightings_of,
 )
@@ -285,10 +286,16 @@ def _write_instruments(
     merge_aliases: bool,
 ) -> int:
     """Every instrument the facts or the events name, written before the events."""
-    sightings: dict[tuple[str, str], list[AliasSighting]] = {}
+    # An ordered set per instrument: 100k rows repeat a few thousand sightings.
+    sightings: dict[tuple[str, str], dict[AliasSighting, None]] = {}
+    seen: set[tuple[object, ...]] = set()
     for fact in facts:
-        sightings.setdefault((fact.account_id, fact.conid), []).extend(
-            sightings_of(fact)
+        shown = (fact.account_id, fact.conid, fact.seen_on, *aliases_shown(fact))
+        if shown in seen:
+            continue
+        seen.add(shown)
+        sightings.setdefault((fact.account_id, fact.conid), {}).update(
+            dict.fromkeys(sightings_of(fact))
         )
     ids = {instrument_id_for(a, c): (a, c) for a, c in sightings}
     stored = repository.stored_aliases(ids) if merge_aliases else {}

@@ -85,6 +85,7 @@ def trade_checks(
             converted by our rates (a miss there is an FX-source difference).
     """
     checks: list[Check] = []
+    evidence: _BookEvidence | None = None
     for fill in fills:
         result = book.fills.get(fill.fill_id)
         broker = fill.broker_realized
@@ -109,8 +110,9 @@ def trade_checks(
                 "the opening lot predates the imported statements; IBKR's basis used"
             )
         elif not passed:
+            evidence = evidence or _BookEvidence.of(book)
             reason, detail = _trade_reason(
-                book, fill, ours, broker, fill.fill_id in commission_converted
+                book, evidence, fill, ours, broker, fill.fill_id in commission_converted
             )
         checks.append(
             Check(
@@ -137,8 +139,33 @@ def trade_checks(
     return checks
 
 
+@dataclass(frozen=True, slots=True)
+class _BookEvidence:
+    """Per-fill facts of a book, indexed once: a book can have 10k+ misses."""
+
+    short_fills: frozenset[uuid.UUID]
+    relieved_cost: dict[uuid.UUID, Decimal]
+
+    @classmethod
+    def of(cls, book: Book) -> _BookEvidence:
+        relieved: dict[uuid.UUID, Decimal] = {}
+        for closure in book.closures:
+            relieved[closure.close_fill_id] = relieved.get(
+                closure.close_fill_id, ZERO
+            ) + (closure.cost or ZERO)
+        return cls(
+            short_fills=frozenset(
+                f.fill_id
+                for f in book.findings
+                if f.code is LedgerCode.INSUFFICIENT_LOTS and f.fill_id is not None
+            ),
+            relieved_cost=relieved,
+        )
+
+
 def _trade_reason(  # noqa: PLR0911 - one return per reason, in priority order
     book: Book,
+    evidence: _BookEvidence,
     fill: Fill,
     ours: Decimal | None,
     broker: Decimal,
@@ -147,10 +174,7 @@ def _trade_reason(  # noqa: PLR0911 - one return per reason, in priority order
     if ours is None:
         return Reason.MISSING_OPENING_LOT, "no lot or broker basis covers the fill"
     difference = ours - broker
-    if any(
-        f.fill_id == fill.fill_id and f.code is LedgerCode.INSUFFICIENT_LOTS
-        for f in book.findings
-    ):
+    if fill.fill_id in evidence.short_fills:
         return (
             Reason.MISSING_OPENING_LOT,
             "part of the fill closed history before the data",
@@ -168,10 +192,7 @@ def _trade_reason(  # noqa: PLR0911 - one return per reason, in priority order
             f"the difference {difference} is the fill's charges",
         )
     if fill.broker_cost is not None:
-        ours_cost = sum(
-            (c.cost or ZERO for c in book.closures if c.close_fill_id == fill.fill_id),
-            ZERO,
-        )
+        ours_cost = evidence.relieved_cost.get(fill.fill_id, ZERO)
         if abs(abs(fill.broker_cost) - ours_cost) > Decimal("0.01"):
             return (
                 Reason.LOT_RELIEF_METHOD,

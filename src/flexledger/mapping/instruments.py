@@ -114,15 +114,29 @@ def merge_sightings(
         if known is None:
             merged[key] = sighting
             continue
-        firsts = [d for d in (known.first_seen_local, sighting.first_seen_local) if d]
-        lasts = [d for d in (known.last_seen_local, sighting.last_seen_local) if d]
-        merged[key] = AliasSighting(
-            sighting.kind,
-            sighting.value,
-            min(firsts) if firsts else None,
-            max(lasts) if lasts else None,
-        )
+        first = _earlier(known.first_seen_local, sighting.first_seen_local)
+        last = _later(known.last_seen_local, sighting.last_seen_local)
+        if first != known.first_seen_local or last != known.last_seen_local:
+            merged[key] = AliasSighting(sighting.kind, sighting.value, first, last)
     return merged
+
+
+def _earlier(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    """The earlier known date (None means unknown, not earliest)."""
+    if a is None or (b is not None and b < a):
+        return b
+    return a
+
+
+def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    if a is None or (b is not None and b > a):
+        return b
+    return a
+
+
+def aliases_shown(facts: InstrumentFacts) -> tuple[str | None, ...]:
+    """The alias values one row shows, in ALIAS_KINDS order (None where absent)."""
+    return tuple(getattr(facts, kind) for kind in ALIAS_KINDS)
 
 
 def sightings_of(facts: InstrumentFacts) -> list[AliasSighting]:

@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from flexledger.db.base import Base
+from flexledger.db.bulk import insert_many
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     CorpActionCaseRow,
@@ -247,16 +248,18 @@ class CanonicalRepository:
                 )
                 changes.changed.append(FieldChange(event.kind, event.event_id, diff))
         for kind, rows in inserts.items():
-            for start in range(0, len(rows), _CHUNK):
-                self._session.execute(
-                    insert(_TABLES[kind]), rows[start : start + _CHUNK]
-                )
-        self._link_sources(events)
+            insert_many(self._session, _TABLES[kind], rows)
+        self._link_sources(
+            events,
+            [e.event_id for e, _ in events if e.event_id in stored.get(e.kind, {})],
+        )
 
     def _link_sources(
-        self, events: Sequence[tuple[Event, Sequence[uuid.UUID]]]
+        self,
+        events: Sequence[tuple[Event, Sequence[uuid.UUID]]],
+        ids: Sequence[uuid.UUID],
     ) -> None:
-        ids = [event.event_id for event, _ in events]
+        """Replace the source links; only events stored before (`ids`) have any."""
         for start in range(0, len(ids), _CHUNK):
             self._session.execute(
                 delete(EventSourceRow).where(
@@ -272,8 +275,7 @@ class CanonicalRepository:
             for event, sources in events
             for raw in sources
         ]
-        for start in range(0, len(rows), _CHUNK):
-            self._session.execute(insert(EventSourceRow), rows[start : start + _CHUNK])
+        insert_many(self._session, EventSourceRow, rows)
 
     def remove_events(
         self, kind: EventKind, event_ids: Iterable[uuid.UUID], changes: EventChanges

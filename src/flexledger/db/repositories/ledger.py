@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import and_, delete, select
 
+from flexledger.db.bulk import insert_many
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     CorpActionCaseRow,
@@ -46,7 +47,6 @@ from flexledger.ledger.model import Book, Closure, Lot
 from flexledger.ledger.snapshots import Snapshot
 
 _CHUNK = 500
-_INSERT_CHUNK = 2000
 
 
 class LedgerRepository:
@@ -377,8 +377,7 @@ class LedgerRepository:
             )
 
     def _insert(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            self._session.execute(insert(table), rows[start : start + _INSERT_CHUNK])
+        insert_many(self._session, table, rows)
 
 
 def _lot_row(account_id: str, lot: Lot, currency: str) -> dict[str, Any]:

@@ -1,0 +1,140 @@
+"""insert_many stores exactly what the ORM's insert stores, on both dialects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    insert,
+    select,
+)
+
+from flexledger.db.bulk import insert_many
+from flexledger.db.database import Database
+from flexledger.db.types import UtcDateTime, money
+
+_metadata = MetaData()
+
+
+def _probe_table(name: str) -> Table:
+    return Table(
+        name,
+        _metadata,
+        Column("row_id", Integer, primary_key=True),
+        Column("key", Uuid),
+        Column("amount", money()),
+        Column("day", Date),
+        Column("at", UtcDateTime()),
+        Column("flag", Boolean),
+        Column("label", Text),
+        Column("document", JSON),
+    )
+
+
+_orm_side = _probe_table("bulk_probe_orm")
+_bulk_side = _probe_table("bulk_probe_bulk")
+_JERUSALEM = dt.timezone(dt.timedelta(hours=2))
+
+
+def _rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "row_id": 1,
+            "key": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+            "amount": Decimal("-12345678901234.123456789"),  # rounds half-even
+            "day": dt.date(2025, 3, 9),
+            "at": dt.datetime(2025, 3, 9, 7, 0, tzinfo=dt.UTC),  # no fraction
+            "flag": True,
+            "label": "AAPL",
+            "document": {"b": 1, "a": [1, "x"]},
+        },
+        {
+            "row_id": 2,
+            "key": None,
+            "amount": 7,  # an int goes the type's own way
+            "day": None,
+            "at": dt.datetime(2025, 10, 26, 1, 30, 0, 12, tzinfo=_JERUSALEM),
+            "flag": False,
+            "label": None,
+            "document": None,
+        },
+        {
+            "row_id": 3,
+            "key": uuid.UUID(int=0),
+            "amount": Decimal("0E-12"),
+            "day": dt.date(1999, 12, 31),
+            "at": None,
+            "flag": None,
+            "label": "",
+            "document": [],
+        },
+    ]
+
+
+@pytest.fixture
+def probes(database: Database) -> Iterator[Database]:
+    _metadata.create_all(database.engine)
+    try:
+        yield database
+    finally:
+        _metadata.drop_all(database.engine)
+
+
+def _stored_text(database: Database, table: Table) -> list[tuple[Any, ...]]:
+    """Each row as the database holds it, cast to text (no type processing)."""
+    names = ", ".join(f"CAST({c.name} AS TEXT)" for c in table.columns)
+    with database.engine.connect() as connection:
+        return list(
+            connection.exec_driver_sql(
+                f"SELECT {names} FROM {table.name} ORDER BY row_id"  # noqa: S608 - fixed names
+            )
+        )
+
+
+def test_insert_many_stores_what_the_orm_stores(probes: Database) -> None:
+    with probes.unit_of_work() as uow:
+        uow.session.execute(insert(_orm_side), _rows())
+        assert insert_many(uow.session, _bulk_side, _rows(), batch_rows=2) == 3
+    assert _stored_text(probes, _bulk_side) == _stored_text(probes, _orm_side)
+    with probes.engine.connect() as connection:
+        read = [dict(r) for r in connection.execute(select(_bulk_side)).mappings()]
+    assert read[0]["amount"] == Decimal("-12345678901234.12345679")
+    assert read[1]["at"] == dt.datetime(2025, 10, 25, 23, 30, 0, 12, tzinfo=dt.UTC)
+    assert read[0]["document"] == {"b": 1, "a": [1, "x"]}
+
+
+def test_insert_many_refuses_what_the_type_refuses(probes: Database) -> None:
+    with pytest.raises(TypeError, match="take Decimal"), probes.unit_of_work() as uow:
+        insert_many(uow.session, _bulk_side, [{**_rows()[0], "amount": 1.5}])
+    naive = {**_rows()[0], "at": dt.datetime(2025, 1, 1)}  # noqa: DTZ001 - the point
+    with (
+        pytest.raises(ValueError, match="timezone-aware"),
+        probes.unit_of_work() as uow,
+    ):
+        insert_many(uow.session, _bulk_side, [naive])
+    assert _stored_text(probes, _bulk_side) == []
+
+
+def test_insert_many_refuses_rows_with_other_keys(probes: Database) -> None:
+    first, second = _rows()[:2]
+    del second["label"]
+    with (
+        pytest.raises(ValueError, match="one set of keys"),
+        probes.unit_of_work() as uow,
+    ):
+        insert_many(uow.session, _bulk_side, [first, second])
+    assert _stored_text(probes, _bulk_side) == []
