@@ -125,7 +125,13 @@ def build_snapshots(
     if not activity:
         return []
     first = min(activity)
-    days = sorted(book.days, key=lambda d: d.business_date)
+    # `book.days` is in replay order (by execution instant). A correction IBKR
+    # reports days later under its original dateTime is replayed before newer
+    # trades yet dated after them, so dates in that list can go back. A date's
+    # state is the book after the last replayed action dated on or before it:
+    # never one from before a later replayed action of an earlier date.
+    order = sorted(range(len(book.days)), key=lambda i: book.days[i].business_date)
+    latest = -1
     cash = sorted(inputs.cash, key=lambda c: c.business_date)
     flags = sorted(inputs.flagged_dates)
     candidates = sorted(activity | {d for d in calendar if d >= first})
@@ -134,8 +140,11 @@ def build_snapshots(
     day_index = cash_index = flag_index = 0
     running = _Running(dict.fromkeys(CashKind, ZERO), cash_known=True, codes=set())
     for date in candidates:
-        while day_index < len(days) and days[day_index].business_date <= date:
-            state = days[day_index]
+        while (
+            day_index < len(order) and book.days[order[day_index]].business_date <= date
+        ):
+            latest = max(latest, order[day_index])
+            state = book.days[latest]
             day_index += 1
         while cash_index < len(cash) and cash[cash_index].business_date <= date:
             item = cash[cash_index]
