@@ -383,12 +383,6 @@ def test_a_correction_reported_after_a_newer_trade_stays_in_every_later_snapshot
     ]
 
 
-@pytest.mark.xfail(
-    reason="agreement.position_checks sorts book.days by date and takes the last "
-    "one on or before the OpenPositions date, so it compares IBKR's 15 on 11-04 "
-    "with 10 (the book before C2) and flags POSITION_QTY_MISMATCH",
-    strict=True,
-)
 def test_a_correction_reported_after_a_newer_trade_matches_ibkr_positions() -> None:
     snapshots = ledger(
         correction_fills(), weekdays("2025-10-31", "2025-11-05"), CORRECTION_MARKS

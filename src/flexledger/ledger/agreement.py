@@ -17,7 +17,14 @@ from decimal import Decimal
 
 from flexledger.domain.ids import natural_key_id
 from flexledger.domain.tolerances import Metric, Tolerance, judge, tolerance_for
-from flexledger.ledger.model import ZERO, BasisSource, Book, Fill, LedgerCode
+from flexledger.ledger.model import (
+    ZERO,
+    BasisSource,
+    Book,
+    DayCursor,
+    Fill,
+    LedgerCode,
+)
 
 
 class CheckKind(enum.StrEnum):
@@ -210,13 +217,11 @@ def position_checks(
     """One check per OpenPositions quantity of the instrument."""
     checks: list[Check] = []
     days = sorted(book.days, key=lambda d: d.business_date)
+    cursor = DayCursor(book.days)
     gap = any(f.code is LedgerCode.INSUFFICIENT_LOTS for f in book.findings)
     for reported in sorted(broker_positions, key=lambda p: p.business_date):
-        ours = ZERO
-        for day in days:
-            if day.business_date > reported.business_date:
-                break
-            ours = day.position
+        state = cursor.on(reported.business_date)
+        ours = state.position if state else ZERO
         verdict = judge(Metric.POSITION_QTY, ours, reported.quantity, "")
         reason: Reason | None = None
         detail: str | None = None

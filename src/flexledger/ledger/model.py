@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -185,6 +186,31 @@ class DayEnd:
     realized_base: Decimal | None
     charges_base: Decimal | None
     last_price: Decimal | None
+
+
+class DayCursor:
+    """The book as of dates asked in ascending order.
+
+    `book.days` is in replay order (by execution instant). A correction IBKR
+    reports days later under its original dateTime is replayed before newer trades
+    yet dated after them, so dates in that list can go back. A date's state is the
+    book after the last replayed action dated on or before it: never one from
+    before a later replayed action of an earlier date.
+    """
+
+    def __init__(self, days: Sequence[DayEnd]) -> None:
+        self._days = days
+        self._order = sorted(range(len(days)), key=lambda i: days[i].business_date)
+        self._next = 0
+        self._latest = -1
+
+    def on(self, date: dt.date) -> DayEnd | None:
+        """The state at the end of `date` (None before the first action)."""
+        order, days = self._order, self._days
+        while self._next < len(order) and days[order[self._next]].business_date <= date:
+            self._latest = max(self._latest, order[self._next])
+            self._next += 1
+        return days[self._latest] if self._latest >= 0 else None
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from flexledger.domain.events import FxSource, ValuationSource
 from flexledger.domain.ids import natural_key_id
 from flexledger.ledger.engine import q8
 from flexledger.ledger.fx import RateTable
-from flexledger.ledger.model import ZERO, Book, DayEnd, LedgerCode
+from flexledger.ledger.model import ZERO, Book, DayCursor, DayEnd, LedgerCode
 from flexledger.ledger.valuation import Marks
 
 
@@ -125,27 +125,15 @@ def build_snapshots(
     if not activity:
         return []
     first = min(activity)
-    # `book.days` is in replay order (by execution instant). A correction IBKR
-    # reports days later under its original dateTime is replayed before newer
-    # trades yet dated after them, so dates in that list can go back. A date's
-    # state is the book after the last replayed action dated on or before it:
-    # never one from before a later replayed action of an earlier date.
-    order = sorted(range(len(book.days)), key=lambda i: book.days[i].business_date)
-    latest = -1
+    cursor = DayCursor(book.days)
     cash = sorted(inputs.cash, key=lambda c: c.business_date)
     flags = sorted(inputs.flagged_dates)
     candidates = sorted(activity | {d for d in calendar if d >= first})
     out: list[Snapshot] = []
-    state: DayEnd | None = None
-    day_index = cash_index = flag_index = 0
+    cash_index = flag_index = 0
     running = _Running(dict.fromkeys(CashKind, ZERO), cash_known=True, codes=set())
     for date in candidates:
-        while (
-            day_index < len(order) and book.days[order[day_index]].business_date <= date
-        ):
-            latest = max(latest, order[day_index])
-            state = book.days[latest]
-            day_index += 1
+        state = cursor.on(date)
         while cash_index < len(cash) and cash[cash_index].business_date <= date:
             item = cash[cash_index]
             if item.amount_base is None:
