@@ -138,6 +138,50 @@ def _buy(conid: str, symbol: str, exec_id: str) -> str:
     )
 
 
+def _trade(exec_id: str, side: str, quantity: str, price: str, when: str) -> str:
+    executed, reported = when.split("/")
+    return (
+        '<Trade assetCategory="STK" conid="3003" symbol="CORR" currency="USD" '
+        f'levelOfDetail="EXECUTION" transactionID="{exec_id[1:]}" ibExecID="{exec_id}" '
+        f'dateTime="{executed}" reportDate="{reported}" buySell="{side}" '
+        f'quantity="{quantity}" tradePrice="{price}" ibCommission="0"/>'
+    )
+
+
+def test_a_late_correction_imported_incrementally_equals_a_full_rebuild(
+    database: Database,
+) -> None:
+    # IBKR books a correction days later under the original dateTime: the cancel
+    # removes a fill dated before the new rows, and the rebooked fill replays
+    # before a newer trade, so dates before the run's own change too.
+    first = _statement(
+        "20251103",
+        "<Trades>"
+        + _trade("E11", "BUY", "10", "100", "20251031;150000/20251031")
+        + _trade("E12", "BUY", "5", "101", "20251103;100000/20251103")
+        + "</Trades>",
+    )
+    correction = _statement(
+        "20251104",
+        "<Trades>"
+        + _trade("E13", "SELL (Ca.)", "-10", "100", "20251031;150000/20251104")
+        + _trade("E14", "BUY", "10", "99", "20251031;150000/20251104")
+        + "</Trades>",
+    )
+    assert _import(database, first, "first.xml").succeeded
+    outcome = _import(database, correction, "correction.xml")
+    assert outcome.succeeded
+    assert _stage(outcome)["ledger_since"] == "2025-10-31"
+    incremental = _ledger_digest(database)
+    assert reprocess(database, _settings(), REGISTRY).succeeded
+    assert _ledger_digest(database) == incremental
+    snapshots = _by_symbol(database, PnlSnapshotDailyRow)["CORR"]
+    assert [(s.report_date_local.isoformat(), s.position_qty) for s in snapshots] == [
+        ("2025-11-03", Decimal(15)),
+        ("2025-11-04", Decimal(15)),
+    ]
+
+
 CORPORATE = _statement(
     "20250110",
     "<Trades>"

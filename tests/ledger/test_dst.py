@@ -279,8 +279,9 @@ def test_new_york_fall_back_keeps_each_fill_on_its_report_date() -> None:
     assert not any(s.provisional for s in snapshots)
 
 
-# (report date, last after-hours fill 19:59, IBKR's posting 20:25, overnight fill
-# 20:30 which IBKR reports on the next trade date), on each side of both switches.
+# (posting evening, last after-hours fill 19:59, IBKR's posting 20:25, overnight
+# fill 20:30 which IBKR reports on the next trade date), on each side of both
+# switches. The split itself is reported on the next trade date too.
 POSTINGS = [
     (
         "2025-03-06",
@@ -310,28 +311,29 @@ POSTINGS = [
 
 
 @pytest.mark.parametrize(("day", "before", "posted", "after"), POSTINGS)
-def test_a_split_posts_at_20_25_new_york_time_on_either_side_of_a_switch(
+def test_a_split_posts_at_20_25_new_york_the_evening_before_its_report_date(
     day: str, before: dt.datetime, posted: dt.datetime, after: dt.datetime
 ) -> None:
     # A fixed -4 or -5 offset would be an hour off on one side of each switch and
     # put the split after the 19:59 fill or before the 20:30 one.
-    assert posted_at(d(day)) == posted
+    next_day = d(day) + dt.timedelta(days=1)
+    assert posted_at(next_day) == posted
     assert before.astimezone(NEW_YORK).time() == dt.time(19, 59)
     assert after.astimezone(NEW_YORK).time() == dt.time(20, 30)
-    next_day = d(day) + dt.timedelta(days=1)
     fills = [
         record("S1", before, day, "10", "40"),
         record("S2", after, next_day.isoformat(), "1", "20"),
     ]
     split = LegRecord(
-        "A1", STOCK, "FS", d(day), Decimal(10), False, (Decimal(2), Decimal(1))
+        "A1", STOCK, "FS", next_day, Decimal(10), False, (Decimal(2), Decimal(1))
     )
     snapshots = ledger(fills, [d(day), next_day], legs=[split])
     assert_one_snapshot_per_date(snapshots)
-    # 10 bought before the split become 20 at 20 (cost 400 kept); the one after
-    # it is one more share at 20: 21 shares, cost 420.
+    # 10 bought before the split, at 40; on the split's report date they are 20
+    # at 20 (cost 400 kept), and the overnight fill after the posting is one more
+    # share at 20: 21 shares, cost 420.
     assert [(s.business_date, s.position_qty, s.cost_basis) for s in snapshots] == [
-        (d(day), Decimal(20), Decimal(400)),
+        (d(day), Decimal(10), Decimal(400)),
         (next_day, Decimal(21), Decimal(420)),
     ]
     assert not any(

@@ -24,7 +24,7 @@ from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import instrument_id_for
 from flexledger.domain.runs import IngestionRun, Stage, StageStatus
 from flexledger.jobs.timeline import Timeline
-from flexledger.ledger.compute import LedgerOutput, compute_ledger
+from flexledger.ledger.compute import LedgerOutput, affected_since, compute_ledger
 from flexledger.ledger.inputs import LegRecord, PositionRecord
 from flexledger.ledger.matching import matcher_for
 from flexledger.mapping.corporate_actions import ratio_of
@@ -117,6 +117,8 @@ def recompute(
                 reported.mark_price,
             )
     inputs.positions = list(positions.values())
+    if since is not None:
+        since = affected_since(inputs.fills, since)
     output = compute_ledger(
         account.account_id,
         account.base_currency,

@@ -3,9 +3,10 @@
 Corporate actions: a split or stock dividend the mapping marked automatic becomes a
 `Split` whose expected change is the sum of its legs; when its legs span two conids
 (a reverse split into a new line) the lots move on after the ratio. An identity
-change linked to a new conid becomes a `Move`. Actions take effect at 20:25 New
-York time on their report date, when IBKR posts them, so that day's trades come
-first. Everything that needs a person only marks its instruments provisional.
+change linked to a new conid becomes a `Move`. Actions take effect when IBKR posts
+them, 20:25 New York time the weekday before their report date, so every trade of
+the report date sees them. Everything that needs a person only marks its
+instruments provisional.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from flexledger.ledger.snapshots import (
 from flexledger.ledger.valuation import Marks, PricedFill
 
 _POSTED = dt.time(20, 25)
+_SATURDAY = 5
 _NEW_YORK = ZoneInfo("America/New_York")
 _SPLITS = frozenset({"FS", "FI", "RS", "SD"})
 _CASH_KINDS = {
@@ -72,9 +74,47 @@ class LedgerOutput:
     findings: list[Finding] = field(default_factory=list)
 
 
-def posted_at(day: dt.date) -> dt.datetime:
-    """When IBKR posts a corporate action of `day` (20:25 New York), in UTC."""
+def posted_at(report_date: dt.date) -> dt.datetime:
+    """When IBKR posts a corporate action reported on `report_date`, in UTC.
+
+    20:25 New York time on the weekday before: real statements carry that as the
+    action's dateTime (reportDate 2013-06-18, dateTime 2013-06-17 20:25). The
+    action so follows the previous session and precedes every trade of its report
+    date, the overnight session (reported on the next trade date) included.
+    """
+    day = report_date - dt.timedelta(days=1)
+    while day.weekday() >= _SATURDAY:
+        day -= dt.timedelta(days=1)
     return dt.datetime.combine(day, _POSTED, _NEW_YORK).astimezone(dt.UTC)
+
+
+def affected_since(fills: Sequence[FillRecord], since: dt.date) -> dt.date:
+    """The earliest date whose snapshots change when fills dated `since` on are new.
+
+    A date's state is the book after its last replayed action, and replay follows
+    execution instants. A fill reported late under an earlier dateTime (IBKR's
+    corrections) therefore changes every date whose actions replay after it, and a
+    cancellation removes its original, which may be dated long before. Both pull
+    the date back; fills dated before `since` alone never do.
+    """
+    recent = [f for f in fills if f.report_date >= since]
+    if not recent:
+        return since
+    earliest_instant = min(f.executed_at for f in recent)
+    earliest = min(
+        (f.report_date for f in fills if f.executed_at >= earliest_instant),
+        default=since,
+    )
+    for cancel in (f for f in recent if f.is_cancellation):
+        for original in fills:
+            if (
+                original.instrument_id == cancel.instrument_id
+                and not original.is_cancellation
+                and original.quantity == -cancel.quantity
+                and original.price == cancel.price
+            ):
+                earliest = min(earliest, original.report_date)
+    return min(earliest, since)
 
 
 def compute_ledger(
