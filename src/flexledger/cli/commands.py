@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from flexledger import __version__
+from flexledger.cli.cases import cases_commands
 from flexledger.cli.check import register as register_check
 from flexledger.cli.dev import dev_commands
 from flexledger.cli.ingestion import register as register_ingestion
@@ -91,6 +92,7 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
     register_ingestion(app, runtime.registry)
     register_reprocess(app, runtime.registry)
     register_check(app)
+    app.add_typer(cases_commands(), name="cases")
     app.add_typer(dev_commands(), name="dev")
     return app
 

@@ -30,9 +30,11 @@ what the user can do next::
     │   ├── AccountMismatchError        the statement is for another account
     │   └── BaseCurrencyMismatchError   the base currency disagrees with the ledger's
     ├── InvalidRequestError         a request parameter is invalid (code per case)
-    ├── NotFoundError
+    │   └── CaseNoteRequiredError       a case is closed without a note
+    ├── NotFoundError               unknown id (a run, a case…): always NOT_FOUND
     └── ConflictError
-        └── RunAlreadyActiveError       another run holds the run lock
+        ├── RunAlreadyActiveError       another run holds the run lock
+        └── CaseAlreadyClosedError      the case was resolved or dismissed before
 
 Later issues add their branches here (FlexServiceError, MappingContractError,
 LedgerError).
@@ -277,6 +279,18 @@ class InvalidRequestError(FlexLedgerError):
             self.code = code  # type: ignore[misc]
 
 
+class CaseNoteRequiredError(InvalidRequestError):
+    """A case is resolved or dismissed only with a note saying why."""
+
+    code = "CASE_NOTE_REQUIRED"
+
+    def __init__(self) -> None:
+        super().__init__(
+            (self.__doc__ or self.code).strip(),
+            hint="Write what was decided, e.g. how the basis carries to the new line.",
+        )
+
+
 class NotFoundError(FlexLedgerError):
     """The requested item does not exist."""
 
@@ -296,4 +310,14 @@ class RunAlreadyActiveError(ConflictError):
     code = "RUN_ALREADY_ACTIVE"
     default_hint = (
         "Wait for the active run to finish; a crashed run is cleared on the next start."
+    )
+
+
+class CaseAlreadyClosedError(ConflictError):
+    """The case is already closed; a closed case stays closed."""
+
+    code = "CASE_ALREADY_CLOSED"
+    default_hint = (
+        "Its note and time are kept as they were; nothing was changed. Reprocess "
+        "never reopens a closed case."
     )

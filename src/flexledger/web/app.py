@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from flexledger.web.api import health, ingestion
+from flexledger.web.api import cases, health, ingestion
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
 from flexledger.web.upload_limit import UploadLimit
@@ -35,4 +35,5 @@ def create_app(context: AppContext) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(ingestion.router)
+    app.include_router(cases.router)
     return app

@@ -213,6 +213,10 @@ class CorpActionCaseRow(Base):
     owner: Mapped[str | None] = mapped_column(Text)
     resolution_note: Mapped[str | None] = mapped_column(Text)
     resolved_at_utc: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # [new] what a resolution records for the instrument's lots; only a resolved
+    # case carries them (SPEC §10 leaves applying them to the ledger post-MVP).
+    quantity_adjustment: Mapped[Decimal | None] = mapped_column(money())
+    cost_adjustment: Mapped[Decimal | None] = mapped_column(money())
     created_at_utc: Mapped[dt.datetime] = created_at()
     updated_at_utc: Mapped[dt.datetime] = updated_at()
 

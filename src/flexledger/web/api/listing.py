@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,6 +134,23 @@ def parse_choice(
             f"{name} must be one of {', '.join(allowed)}.", code="INVALID_FILTER"
         )
     return value
+
+
+def parse_id(params: Mapping[str, str], name: str) -> uuid.UUID | None:
+    """A UUID filter (e.g. ``instrument_id``).
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidRequestError(
+            f"{name} must be a UUID.", code="INVALID_FILTER"
+        ) from None
 
 
 def _integer(params: Mapping[str, str], name: str, default: int) -> int:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from flexledger.domain.cases import CaseStatus, CorpActionCase
 
 
 class SchemaOut(BaseModel):
@@ -24,3 +36,96 @@ class HealthOut(BaseModel):
     # `schema` would shadow a BaseModel attribute; the JSON key is still `schema`.
     db_schema: SchemaOut | None = Field(default=None, serialization_alias="schema")
     reason: str | None = None
+
+
+def _decimal_as_text(value: object) -> object:
+    # SPEC §4: Decimal only. A JSON number reaches us as a float, maybe rounded.
+    if not isinstance(value, str):
+        raise ValueError('give decimals as JSON strings, e.g. "12.5"')
+    return value
+
+
+DecimalText = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_as_text),
+    WithJsonSchema({"type": "string", "examples": ["-10", "1001.5"]}),
+]
+"""A decimal given as a JSON string; numbers are refused."""
+
+# Plain digits, never exponent notation ("0E-8"), as the CSV contract writes them.
+DecimalOut = Annotated[
+    Decimal, PlainSerializer(lambda value: format(value, "f"), return_type=str)
+]
+
+
+class CaseOut(BaseModel):
+    """A corporate-action case (SPEC §10 fields, plus conid, symbol, adjustments)."""
+
+    case_id: uuid.UUID
+    action_id: str | None
+    action_type: str
+    instrument_id: uuid.UUID | None
+    conid: str | None
+    symbol: str | None
+    status: CaseStatus
+    owner: str | None
+    resolution_note: str | None
+    resolved_at_utc: dt.datetime | None
+    quantity_adjustment: DecimalOut | None
+    cost_adjustment: DecimalOut | None
+    created_at_utc: dt.datetime
+    updated_at_utc: dt.datetime
+
+    @classmethod
+    def of(cls, case: CorpActionCase) -> CaseOut:
+        """The API shape of a case; the account stays internal (SCHEMA)."""
+        return cls(
+            case_id=case.case_id,
+            action_id=case.action_id,
+            action_type=case.action_type,
+            instrument_id=case.instrument_id,
+            conid=case.conid,
+            symbol=case.symbol,
+            status=case.status,
+            owner=case.owner,
+            resolution_note=case.resolution_note,
+            resolved_at_utc=case.resolved_at,
+            quantity_adjustment=case.quantity_adjustment,
+            cost_adjustment=case.cost_adjustment,
+            created_at_utc=case.created_at,
+            updated_at_utc=case.updated_at,
+        )
+
+
+class InstrumentCasesOut(BaseModel):
+    """An instrument a case touches, with the open cases left on it."""
+
+    instrument_id: uuid.UUID
+    unresolved_cases: int
+
+
+class CaseChangeOut(BaseModel):
+    """What resolving or dismissing a case changed."""
+
+    case: CaseOut
+    instruments: list[InstrumentCasesOut]
+
+
+class CaseResolveIn(BaseModel):
+    """`POST /corporate-actions/cases/{case_id}/resolve`; decimals as strings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolution_note: str
+    owner: str | None = None
+    quantity_adjustment: DecimalText | None = None
+    cost_adjustment: DecimalText | None = None
+
+
+class CaseDismissIn(BaseModel):
+    """`POST /corporate-actions/cases/{case_id}/dismiss`; no adjustments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolution_note: str
+    owner: str | None = None
