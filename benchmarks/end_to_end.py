@@ -73,6 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = write_statement(Path(folder) / "bench.xml", args.trades)
+        megabytes = path.stat().st_size / 1e6
         database = Path(folder) / "ledger.sqlite3"
         env = {
             **os.environ,
@@ -92,7 +93,6 @@ def main() -> None:
         theirs, theirs_peak, trades = _timed(
             [sys.executable, "-c", _IBFLEX_PARSE, str(path)], env
         )
-    megabytes = path.stat().st_size / 1e6 if path.exists() else 0
     print(f"{args.trades:,} trades ({megabytes:.1f} MB)")
     print(f"{'process':<34}{'wall s':>9}{'peak MB':>10}")
     print(f"{'flexledger import (SQLite)':<34}{ours:>9.2f}{ours_peak:>10.0f}")

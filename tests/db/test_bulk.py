@@ -26,6 +26,7 @@ from sqlalchemy import (
 from flexledger.db.bulk import insert_many
 from flexledger.db.database import Database
 from flexledger.db.types import UtcDateTime, money
+from flexledger.domain.money import DecimalOutOfRangeError
 
 _metadata = MetaData()
 
@@ -120,6 +121,12 @@ def test_insert_many_stores_what_the_orm_stores(probes: Database) -> None:
 def test_insert_many_refuses_what_the_type_refuses(probes: Database) -> None:
     with pytest.raises(TypeError, match="take Decimal"), probes.unit_of_work() as uow:
         insert_many(uow.session, _bulk_side, [{**_rows()[0], "amount": 1.5}])
+    for too_big in (Decimal("1E+16"), Decimal("-1E+40")):
+        with (
+            pytest.raises(DecimalOutOfRangeError, match="does not fit"),
+            probes.unit_of_work() as uow,
+        ):
+            insert_many(uow.session, _bulk_side, [{**_rows()[0], "amount": too_big}])
     naive = {**_rows()[0], "at": dt.datetime(2025, 1, 1)}  # noqa: DTZ001 - the point
     with (
         pytest.raises(ValueError, match="timezone-aware"),

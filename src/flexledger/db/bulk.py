@@ -16,15 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Column, Date, Dialect, Table, Uuid, insert
+from sqlalchemy import Column, Date, Dialect, Table, Uuid
 from sqlalchemy.orm import Session
 
 from flexledger.db.base import Base
 from flexledger.db.types import ExactDecimal, UtcDateTime
-from flexledger.domain.money import DecimalScale, to_scale
+from flexledger.domain.money import DecimalScale
 
 BATCH_ROWS = 5_000
 
@@ -53,36 +54,47 @@ def insert_many(
     dialect = connection.dialect
     names = list(rows[0])
     defaults = _missing_defaults(table, names)
-    columns = [*names, *defaults]
-    compiled = insert(table).compile(dialect=dialect, column_keys=columns)
-    processors = [_processor(table.columns[name], dialect) for name in columns]
-    positional = compiled.positiontup is not None
-    order = list(compiled.positiontup or columns)
-    index = [columns.index(name) for name in order]
-    fixed = tuple(defaults.values())
-    sql = str(compiled)
+    processors = [_processor(table.columns[name], dialect) for name in names]
+    fixed = tuple(
+        value if process is None else process(value)
+        for value, process in (
+            (value, _processor(table.columns[name], dialect))
+            for name, value in defaults.items()
+        )
+    )
+    sql = _insert_sql(table, [*names, *defaults], dialect)
+    read = itemgetter(*names)
+    single = len(names) == 1
+    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
     for start in range(0, len(rows), batch_rows):
-        chunk = rows[start : start + batch_rows]
-        params: list[Any] = []
-        for row in chunk:
+        params: list[tuple[Any, ...]] = []
+        for row in rows[start : start + batch_rows]:
             try:
                 if len(row) != len(names):
                     raise KeyError(len(row))
-                values = [*(row[name] for name in names), *fixed]
+                values = [read(row)] if single else list(read(row))
             except KeyError as exc:
                 raise ValueError(
                     f"rows for {table.name} must share one set of keys"
                 ) from exc
-            converted = [
-                value if process is None else process(value)
-                for value, process in zip(values, processors, strict=True)
-            ]
-            if positional:
-                params.append(tuple(converted[i] for i in index))
-            else:
-                params.append(dict(zip(columns, converted, strict=True)))
+            for index, process in converted:
+                values[index] = process(values[index])
+            params.append((*values, *fixed))
         connection.exec_driver_sql(sql, params)
     return len(rows)
+
+
+def _insert_sql(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
+    """A positional INSERT in `columns` order, in the driver's placeholder style."""
+    placeholders = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+    if dialect.paramstyle not in placeholders:
+        raise ValueError(f"unsupported driver paramstyle {dialect.paramstyle!r}")
+    quote = dialect.identifier_preparer.quote
+    marks = ", ".join(placeholders[dialect.paramstyle] for _ in columns)
+    return (
+        f"INSERT INTO {quote(table.name)} "  # noqa: S608 - names from the schema
+        f"({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
+    )
 
 
 def _missing_defaults(table: Table, names: Sequence[str]) -> dict[str, Any]:
@@ -117,10 +129,18 @@ def _processor(column: Column[Any], dialect: Dialect) -> _Processor:
 def _decimal(
     rule: DecimalScale, general: Callable[[Any], Any], *, as_text: bool
 ) -> Callable[[Any], Any]:
+    # to_scale's rounding and range check, inlined: this runs millions of times.
+    quantum, bound = rule.quantum, rule.bound
+
     def convert(value: Any) -> Any:
-        if type(value) is not Decimal:
+        if type(value) is not Decimal or not value.is_finite():
             return general(value)
-        exact = to_scale(value, rule)
+        try:
+            exact = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        except InvalidOperation:
+            return general(value)  # more digits than any context: out of range
+        if not -bound < exact < bound:
+            return general(value)  # raises the type's out-of-range error
         return format(exact, "f") if as_text else exact
 
     return convert

@@ -40,9 +40,8 @@ from flexledger.jobs.timeline import Timeline
 from flexledger.mapping.corporate_actions import assign_cases, settle_actions
 from flexledger.mapping.instruments import (
     AliasSighting,
-    aliases_shown,
     resolve_instrument,
-    sightings_of,
+    sightings_by_instrument,
 )
 from flexledger.mapping.pipeline import map_rows
 from flexledger.mapping.registry import MapperRegistry, MappingContext
@@ -286,17 +285,7 @@ def _write_instruments(
     merge_aliases: bool,
 ) -> int:
     """Every instrument the facts or the events name, written before the events."""
-    # An ordered set per instrument: 100k rows repeat a few thousand sightings.
-    sightings: dict[tuple[str, str], dict[AliasSighting, None]] = {}
-    seen: set[tuple[object, ...]] = set()
-    for fact in facts:
-        shown = (fact.account_id, fact.conid, fact.seen_on, *aliases_shown(fact))
-        if shown in seen:
-            continue
-        seen.add(shown)
-        sightings.setdefault((fact.account_id, fact.conid), {}).update(
-            dict.fromkeys(sightings_of(fact))
-        )
+    sightings = sightings_by_instrument(facts)
     ids = {instrument_id_for(a, c): (a, c) for a, c in sightings}
     stored = repository.stored_aliases(ids) if merge_aliases else {}
     currencies = _currencies_of(events)

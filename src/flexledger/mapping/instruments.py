@@ -134,9 +134,37 @@ def _later(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     return a
 
 
-def aliases_shown(facts: InstrumentFacts) -> tuple[str | None, ...]:
-    """The alias values one row shows, in ALIAS_KINDS order (None where absent)."""
-    return tuple(getattr(facts, kind) for kind in ALIAS_KINDS)
+def sightings_by_instrument(
+    facts: Iterable[InstrumentFacts],
+) -> dict[tuple[str, str], list[AliasSighting]]:
+    """Each instrument's alias sightings, one per (kind, value) seen, with its span.
+
+    The same as `merge_sightings` over every row's `sightings_of`, without building
+    a sighting per row: 100k rows show each instrument's few alias sets over and
+    over, on different days.
+    """
+    spans: dict[tuple[str, str], dict[tuple[str | None, ...], list[dt.date | None]]]
+    spans = {}
+    for fact in facts:
+        shown = tuple(getattr(fact, kind) for kind in ALIAS_KINDS)
+        known = spans.setdefault((fact.account_id, fact.conid), {})
+        span = known.get(shown)
+        if span is None:
+            known[shown] = [fact.seen_on, fact.seen_on]
+        else:
+            span[0] = _earlier(span[0], fact.seen_on)
+            span[1] = _later(span[1], fact.seen_on)
+    return {
+        key: list(
+            merge_sightings(
+                AliasSighting(kind, value, first, last)
+                for shown, (first, last) in known.items()
+                for kind, value in zip(ALIAS_KINDS, shown, strict=True)
+                if value is not None
+            ).values()
+        )
+        for key, known in spans.items()
+    }
 
 
 def sightings_of(facts: InstrumentFacts) -> list[AliasSighting]:

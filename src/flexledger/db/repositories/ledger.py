@@ -13,9 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, func, select
 
 from flexledger.db.bulk import insert_many
+from flexledger.db.repositories.cases import case_of_leg
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     CorpActionCaseRow,
@@ -69,8 +70,9 @@ class LedgerRepository:
             (EventCashflowRow, EventCashflowRow.event_cashflow_id),
             (EventCorpActionRow, EventCorpActionRow.event_corp_action_id),
         ):
+            # Grouped in SQL: a 100k-row run touches a few hundred instruments.
             statement = (
-                select(table.instrument_id, table.report_date_local)
+                select(table.instrument_id, func.min(table.report_date_local))
                 .join(EventSourceRow, EventSourceRow.event_id == pk)
                 .join(
                     RawRecordRow,
@@ -78,6 +80,7 @@ class LedgerRepository:
                 )
                 .where(RawRecordRow.ingestion_run_id == ingestion_run_id)
                 .where(table.instrument_id.is_not(None))
+                .group_by(table.instrument_id)
             )
             for instrument_id, day in self._session.execute(statement):
                 if instrument_id is None:
@@ -233,6 +236,7 @@ class LedgerRepository:
             if day is not None
         )
         inputs.open_cases = self._open_cases(account_id)
+        inputs.case_status = self._case_status(account_id)
         return inputs
 
     def _scoped(
@@ -271,13 +275,15 @@ class LedgerRepository:
         ]
 
     def _open_cases(self, account_id: str) -> dict[uuid.UUID, int]:
-        """Per instrument, the open cases whose legs touch it."""
+        """Per instrument, the open cases whose legs touch it.
+
+        A leg reaches its case through `manual_case_id` (cases the mapping
+        opened) or through its action id (cases the ledger opened for an action
+        the mapping thought automatic, e.g. a split whose ratio did not fit).
+        """
         rows = self._session.execute(
             select(EventCorpActionRow.instrument_id, CorpActionCaseRow.case_id)
-            .join(
-                CorpActionCaseRow,
-                CorpActionCaseRow.case_id == EventCorpActionRow.manual_case_id,
-            )
+            .join(CorpActionCaseRow, case_of_leg())
             .where(
                 and_(
                     CorpActionCaseRow.account_id == account_id,
@@ -292,6 +298,19 @@ class LedgerRepository:
             if instrument_id is not None:
                 counts[instrument_id] += 1
         return dict(counts)
+
+    def _case_status(self, account_id: str) -> dict[str, CaseStatus]:
+        """Every case with an action id, by action id."""
+        return {
+            action_id: CaseStatus(status)
+            for action_id, status in self._session.execute(
+                select(CorpActionCaseRow.action_id, CorpActionCaseRow.status).where(
+                    CorpActionCaseRow.account_id == account_id,
+                    CorpActionCaseRow.action_id.is_not(None),
+                )
+            )
+            if action_id is not None
+        }
 
     # -- results ---------------------------------------------------------------
 
@@ -399,6 +418,7 @@ def _lot_row(account_id: str, lot: Lot, currency: str) -> dict[str, Any]:
         "currency": currency,
         "realized_pnl_to_date": lot.realized,
         "status": (LotStatus.OPEN if lot.remaining > 0 else LotStatus.CLOSED).value,
+        "basis_source": lot.basis_source.value,
     }
 
 
