@@ -18,6 +18,8 @@ from flexledger.db.tables import (
     PnlSnapshotDailyRow,
     PositionLotRow,
 )
+from flexledger.domain.cases import CaseStatus
+from flexledger.jobs.cases import list_cases, resolve_case
 from flexledger.jobs.ingest import IngestOptions, IngestOutcome, Payload, ingest_payload
 from flexledger.jobs.reprocess import reprocess
 from flexledger.jobs.stages import post_persist_stages
@@ -252,3 +254,121 @@ def test_a_later_statement_snapshots_held_instruments_it_does_not_touch(
     incremental = _ledger_digest(database)
     assert reprocess(database, _settings(), REGISTRY).succeeded
     assert _ledger_digest(database) == incremental
+
+
+# -- history gaps and refused splits -------------------------------------------------
+
+_GAP_POSITION = (
+    "<OpenPositions>"
+    '<OpenPosition assetCategory="STK" conid="4004" symbol="GAP" currency="USD" '
+    'fxRateToBase="1" reportDate="20250103" position="30" markPrice="110" '
+    'costBasisMoney="3001" levelOfDetail="SUMMARY"/>'
+    "</OpenPositions>"
+)
+GAP_FIRST = _statement(
+    "20250103",
+    "<Trades>" + _buy("4004", "GAP", "E41") + "</Trades>" + _GAP_POSITION,
+)
+GAP_SALE = _statement(
+    "20250106",
+    "<Trades>"
+    '<Trade assetCategory="STK" conid="4004" symbol="GAP" currency="USD" '
+    'levelOfDetail="EXECUTION" transactionID="42" ibExecID="E42" '
+    'dateTime="20250106;100000" reportDate="20250106" buySell="SELL" '
+    'quantity="-25" tradePrice="120" ibCommission="-1" cost="-2500.5" '
+    'fifoPnlRealized="498.5"/>'
+    "</Trades>",
+)
+
+
+def test_a_history_gap_seeds_a_broker_sourced_lot_from_open_positions(
+    database: Database,
+) -> None:
+    # IBKR holds 30 at a basis of 3,001; the file bought 10 for 1,001.
+    details = _stage(_import(database, GAP_FIRST, "gap.xml"))
+    assert details["findings_by_code"] == {"OPENING_LOT_FROM_BROKER": 1}
+    assert details["position_checks"] == {"total": 1, "passed": 1, "by_reason": {}}
+    seeded, bought = sorted(
+        _by_symbol(database, PositionLotRow)["GAP"],
+        key=lambda lot: lot.basis_source != "broker_position",
+    )
+    assert seeded.basis_source == "broker_position"
+    assert (seeded.open_event_trade_fill_id, seeded.opened_at_utc) == (None, None)
+    assert (seeded.remaining_quantity, seeded.cost_basis_open) == (
+        Decimal(20),
+        Decimal(2000),
+    )
+    assert bought.basis_source == "lots"
+    assert bought.cost_basis_open == Decimal(1001)
+    last = max(
+        _by_symbol(database, PnlSnapshotDailyRow)["GAP"],
+        key=lambda s: s.report_date_local,
+    )
+    # 30 x 110 - 3,001 = 299 on the full basis; provisional for the seeded lot.
+    assert (last.position_qty, last.cost_basis) == (Decimal(30), Decimal(3001))
+    assert last.unrealized_pnl == Decimal(299)
+    assert last.provisional
+    assert "OPENING_LOT_FROM_BROKER" in (last.diagnostic_codes or "")
+
+    # A later sale of 25 relieves the seeded 20 first, then 5 of the bought 10.
+    _import(database, GAP_SALE, "gap-sale.xml")
+    closures = sorted(
+        _by_symbol(database, LotClosureRow)["GAP"],
+        key=lambda c: c.basis_source != "broker_position",
+    )
+    assert [(c.basis_source, c.quantity, c.holding_days) for c in closures] == [
+        ("broker_position", Decimal(20), None),
+        ("lots", Decimal(5), 4),
+    ]
+    # 2,999 x 20/25 - 2,000 + 2,999 x 5/25 - 500.5 = 399.2 + 99.3.
+    assert sum((c.realized_pnl or 0 for c in closures), Decimal(0)) == Decimal("498.5")
+    incremental = _ledger_digest(database)
+    assert reprocess(database, _settings(), REGISTRY).succeeded
+    assert _ledger_digest(database) == incremental
+
+
+RATIO_MISMATCH = _statement(
+    "20250110",
+    "<Trades>" + _buy("5005", "ODD", "E51") + "</Trades><CorporateActions>"
+    # 4 for 1 on 10 shares adds 30; the leg says 10.
+    '<CorporateAction assetCategory="STK" conid="5005" symbol="ODD" currency="USD" '
+    'reportDate="20250106" type="FS" actionID="A5" transactionID="75" quantity="10" '
+    'description="ODD(US0000000005) SPLIT 4 FOR 1 (ODD, ODD CO, US0000000005)"/>'
+    "</CorporateActions><OpenPositions>"
+    '<OpenPosition assetCategory="STK" conid="5005" symbol="ODD" currency="USD" '
+    'reportDate="20250110" position="10" markPrice="101" costBasisMoney="1001" '
+    'levelOfDetail="SUMMARY"/>'
+    "</OpenPositions>",
+)
+
+
+def test_a_split_whose_legs_disagree_with_its_ratio_opens_a_case(
+    database: Database,
+) -> None:
+    details = _stage(_import(database, RATIO_MISMATCH, "odd.xml"))
+    assert details["cases_opened"] == 1
+    (case,) = list_cases(database).cases
+    assert (case.action_id, case.action_type, case.symbol) == ("A5", "FS", "ODD")
+    assert case.status is CaseStatus.OPEN
+    (lot,) = _by_symbol(database, PositionLotRow)["ODD"]
+    assert lot.remaining_quantity == Decimal(10)  # the split is not applied
+    snapshots = _by_symbol(database, PnlSnapshotDailyRow)["ODD"]
+    after = [s for s in snapshots if s.report_date_local.isoformat() >= "2025-01-06"]
+    assert after
+    assert all(s.provisional and s.unresolved_cases == 1 for s in after)
+    # Reprocessing neither opens it again nor loses it.
+    assert reprocess(database, _settings(), REGISTRY).succeeded
+    assert list_cases(database).total == 1
+
+    change = resolve_case(database, case.case_id, note="IBKR's legs are right")
+    assert change.unresolved_cases == {lot.instrument_id: 0}
+    snapshots = _by_symbol(database, PnlSnapshotDailyRow)["ODD"]
+    assert all(
+        s.unresolved_cases == 0 and "CORP_ACTION" not in (s.diagnostic_codes or "")
+        for s in snapshots
+    )
+    # On the statement date IBKR's mark values it: nothing provisional is left.
+    last = max(snapshots, key=lambda s: s.report_date_local)
+    assert (last.provisional, last.diagnostic_codes) == (False, None)
+    (lot,) = _by_symbol(database, PositionLotRow)["ODD"]
+    assert lot.remaining_quantity == Decimal(10)  # still unsplit: adjustments later

@@ -109,6 +109,8 @@ def ledger_of(path: Path, registry: MapperRegistry) -> tuple[str, LedgerOutput]:
                     reported.report_date,
                     reported.position,
                     reported.mark_price,
+                    reported.cost_basis_money,
+                    reported.fx_rate_to_base,
                 )
             )
     inputs.calendar = sorted({r.report_date_local for r in rows if r.report_date_local})
@@ -162,7 +164,7 @@ def document(path: Path, registry: MapperRegistry) -> dict[str, Any]:
         lots.extend(
             {
                 "instrument_id": str(lot.instrument_id),
-                "open_fill_id": str(lot.open_fill_id),
+                "open_fill_id": str(lot.open_fill_id) if lot.open_fill_id else None,
                 "direction": lot.direction.value,
                 "opened_at": _plain(lot.opened_at),
                 "open_quantity": _plain(lot.open_quantity),
@@ -171,6 +173,7 @@ def document(path: Path, registry: MapperRegistry) -> dict[str, Any]:
                 "cost": _plain(lot.cost),
                 "remaining_cost": _plain(lot.remaining_cost),
                 "realized": _plain(lot.realized),
+                "basis_source": lot.basis_source.value,
             }
             for lot in book.lots
         )

@@ -5,6 +5,10 @@ consistent state. An ingestion run recomputes only the instruments its rows touc
 (and the instruments identity changes link them to), and rewrites their snapshots
 from the earliest date it touched; a reprocess recomputes everything. Both give the
 same rows, because every book is replayed from its first event either way.
+
+A split the ledger refuses (its legs disagree with its ratio) gets a manual case
+here, opened through the canonical repository as the mapping opens its cases, so
+the case is listed, counted against the instrument and closed like any other.
 """
 
 from __future__ import annotations
@@ -115,6 +119,8 @@ def recompute(
                 reported.report_date,
                 reported.position,
                 reported.mark_price,
+                reported.cost_basis_money,
+                reported.fx_rate_to_base,
             )
     inputs.positions = list(positions.values())
     if since is not None:
@@ -126,6 +132,17 @@ def recompute(
         matcher_for(LOT_MATCHING_METHOD),
         since=since,
     )
+    canonical = CanonicalRepository(uow)
+    cases_opened = sum(
+        canonical.open_case(
+            case_id=request.case_id,
+            account_id=account.account_id,
+            action_id=request.action_id,
+            action_type=request.action_type,
+            instrument_id=request.instrument_id,
+        )
+        for request in output.cases_needed
+    )
     written = repository.replace(
         account.account_id,
         scope,
@@ -136,7 +153,9 @@ def recompute(
         since=since,
         ingestion_run_id=ingestion_run_id,
     )
-    return summary(output, written, instruments=len(output.books), since=since)
+    details = summary(output, written, instruments=len(output.books), since=since)
+    details["cases_opened"] = cases_opened
+    return details
 
 
 def summary(

@@ -218,7 +218,10 @@ def position_checks(
     checks: list[Check] = []
     days = sorted(book.days, key=lambda d: d.business_date)
     cursor = DayCursor(book.days)
-    gap = any(f.code is LedgerCode.INSUFFICIENT_LOTS for f in book.findings)
+    gap = any(
+        f.code in {LedgerCode.INSUFFICIENT_LOTS, LedgerCode.OPENING_LOT_FROM_BROKER}
+        for f in book.findings
+    )
     for reported in sorted(broker_positions, key=lambda p: p.business_date):
         state = cursor.on(reported.business_date)
         ours = state.position if state else ZERO

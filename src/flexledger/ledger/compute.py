@@ -6,7 +6,19 @@ Corporate actions: a split or stock dividend the mapping marked automatic become
 change linked to a new conid becomes a `Move`. Actions take effect when IBKR posts
 them, 20:25 New York time the weekday before their report date, so every trade of
 the report date sees them. Everything that needs a person only marks its
-instruments provisional.
+instruments provisional. A split whose legs disagree with its ratio is not applied
+and asks for a manual case (`LedgerOutput.cases_needed`, opened by the job); until
+that case exists it counts as open, and once a person closed it the mismatch no
+longer marks the instrument provisional (the lots stay unsplit: manual
+adjustments are post-MVP, SPEC §10).
+
+History gaps: when an instrument's first OpenPositions row shows more shares (same
+sign) than the imported fills leave on that date, and the row carries
+`costBasisMoney`, the difference becomes one seeded opening lot (`Seed`) whose cost
+is IBKR's basis less our open cost, replayed as the oldest lot from that date on.
+It is broker-sourced (`BasisSource.BROKER_POSITION`), its open instant unknown,
+and `OPENING_LOT_FROM_BROKER` marks the instrument provisional from its first
+snapshot. Without a usable basis nothing is seeded (`INSUFFICIENT_LOTS`).
 """
 
 from __future__ import annotations
@@ -18,6 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flexledger.domain.cases import CaseStatus
+from flexledger.domain.ids import natural_key_id
+from flexledger.domain.lots import LotDirection
+from flexledger.domain.tolerances import Metric, judge
 from flexledger.ledger.agreement import (
     BrokerPosition,
     Check,
@@ -25,18 +41,26 @@ from flexledger.ledger.agreement import (
     position_checks,
     trade_checks,
 )
-from flexledger.ledger.engine import run_books
+from flexledger.ledger.engine import q8, run_books
 from flexledger.ledger.fx import RateTable, execution_rate
-from flexledger.ledger.inputs import CashRecord, FillRecord, LedgerInputs, LegRecord
+from flexledger.ledger.inputs import (
+    CashRecord,
+    FillRecord,
+    LedgerInputs,
+    LegRecord,
+    PositionRecord,
+)
 from flexledger.ledger.matching import LotMatcher
 from flexledger.ledger.model import (
     ZERO,
     Action,
     Book,
+    DayCursor,
     Fill,
     Finding,
     LedgerCode,
     Move,
+    Seed,
     Split,
 )
 from flexledger.ledger.snapshots import (
@@ -64,6 +88,21 @@ _CASH_KINDS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class CaseRequest:
+    """A manual case the ledger needs and no stored case covers yet.
+
+    `case_id` is derived as mapping.corporate_actions.case_id_for derives it, so
+    the case is the one the action would get if the mapping had asked for it.
+    """
+
+    case_id: uuid.UUID
+    action_id: str
+    action_type: str
+    instrument_id: uuid.UUID
+    business_date: dt.date
+
+
 @dataclass(slots=True)
 class LedgerOutput:
     """Books, snapshots, checks and findings of one computation."""
@@ -72,6 +111,7 @@ class LedgerOutput:
     snapshots: list[Snapshot] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    cases_needed: list[CaseRequest] = field(default_factory=list)
 
 
 def posted_at(report_date: dt.date) -> dt.datetime:
@@ -153,6 +193,8 @@ def compute_ledger(
     for instrument_id in instruments:
         actions.setdefault(instrument_id, [])
     output.books = run_books(account_id, actions, inputs.currencies, matcher)
+    _seed_opening_lots(account_id, inputs, matcher, actions, output, rates)
+    open_cases, settled_actions = _cases(account_id, inputs, output)
     marks = Marks(
         (
             (p.instrument_id, p.report_date, p.mark_price)
@@ -177,7 +219,7 @@ def compute_ledger(
     for instrument_id in sorted(output.books, key=str):
         book = output.books[instrument_id]
         currency = inputs.currencies.get(instrument_id, base_currency)
-        cases = inputs.open_cases.get(instrument_id, 0)
+        cases = open_cases.get(instrument_id, 0)
         checks = trade_checks(
             account_id,
             book,
@@ -190,7 +232,20 @@ def compute_ledger(
         )
         output.checks.extend(checks)
         output.findings.extend(book.findings)
-        flagged = [(f.business_date, f.code) for f in book.findings]
+        flagged = [
+            # A seeded lot predates every snapshot: all of them lack its history.
+            (
+                dt.date.min
+                if f.code is LedgerCode.OPENING_LOT_FROM_BROKER
+                else f.business_date,
+                f.code,
+            )
+            for f in book.findings
+            if not (
+                f.code is LedgerCode.CORP_ACTION_RATIO_MISMATCH
+                and f.action_id in settled_actions
+            )
+        ]
         flagged += [(f.business_date, f.code) for f in fx_findings[instrument_id]]
         flagged += [
             (day, LedgerCode.POSITION_QTY_MISMATCH)
@@ -214,6 +269,195 @@ def compute_ledger(
             )
         )
     return output
+
+
+def _seed_opening_lots(
+    account_id: str,
+    inputs: LedgerInputs,
+    matcher: LotMatcher,
+    actions: dict[uuid.UUID, list[Action]],
+    output: LedgerOutput,
+    rates: RateTable,
+) -> None:
+    """Replay again, with seeds, every instrument IBKR's positions seed lots in."""
+    seeds, findings = plan_seeds(
+        output.books, inputs.positions, inputs.currencies, rates.base_currency, rates
+    )
+    if seeds:
+        linked = _linked(seeds, actions)
+        output.books.update(
+            run_books(
+                account_id,
+                {i: actions[i] for i in linked if i in actions},
+                inputs.currencies,
+                matcher,
+                seeds=seeds,
+            )
+        )
+    for finding in findings:
+        output.books[finding.instrument_id].findings.append(finding)
+
+
+def _cases(
+    account_id: str, inputs: LedgerInputs, output: LedgerOutput
+) -> tuple[dict[uuid.UUID, int], set[str]]:
+    """Open cases per instrument, counting the ones still to open; closed actions.
+
+    Returns:
+        The open cases per instrument and the actions whose ratio mismatch a
+        person closed (their mismatch marks nothing provisional any more).
+    """
+    open_cases = dict(inputs.open_cases)
+    settled: set[str] = set()
+    for request in _case_requests(account_id, output.books, inputs):
+        status = inputs.case_status.get(request.action_id)
+        if status is None:
+            # Not stored yet: the job opens it; it counts as open from now on.
+            output.cases_needed.append(request)
+            for instrument_id in _instruments_of(request.action_id, inputs.legs):
+                open_cases[instrument_id] = open_cases.get(instrument_id, 0) + 1
+        elif status is not CaseStatus.OPEN:
+            settled.add(request.action_id)
+    return open_cases, settled
+
+
+def plan_seeds(
+    books: dict[uuid.UUID, Book],
+    positions: Sequence[PositionRecord],
+    currencies: dict[uuid.UUID, str],
+    base_currency: str,
+    rates: RateTable,
+) -> tuple[dict[uuid.UUID, list[Seed]], list[Finding]]:
+    """Opening lots IBKR's first reported position per instrument proves.
+
+    Compared with the book replayed without seeds at the end of that date: when
+    IBKR holds more (same sign, our position may be flat), the difference is
+    seeded at IBKR's `costBasisMoney` less our open cost, if that is a positive
+    basis; otherwise nothing is seeded and `INSUFFICIENT_LOTS` says why. Shorts
+    mirror longs (IBKR writes a short's basis negative, as our open cost is).
+    """
+    first: dict[uuid.UUID, PositionRecord] = {}
+    for record in positions:
+        known = first.get(record.instrument_id)
+        if known is None or record.report_date < known.report_date:
+            first[record.instrument_id] = record
+    seeds: dict[uuid.UUID, list[Seed]] = {}
+    findings: list[Finding] = []
+    for instrument_id in sorted(first, key=str):
+        reported = first[instrument_id]
+        book = books.get(instrument_id)
+        state = DayCursor(book.days).on(reported.report_date) if book else None
+        ours = state.position if state else ZERO
+        broker = reported.position
+        if (
+            broker == 0
+            or ours * broker < 0
+            or abs(broker) <= abs(ours)
+            or judge(Metric.POSITION_QTY, ours, broker, "").passed
+        ):
+            continue
+        sign = 1 if broker > 0 else -1
+        quantity = abs(broker - ours)
+        day = reported.report_date
+        basis = reported.cost_basis_money
+        cost = (
+            None
+            if basis is None
+            else sign * (basis - (state.open_cost if state else ZERO))
+        )
+        if cost is None or cost <= 0:
+            why = (
+                "carries no costBasisMoney"
+                if basis is None
+                else f"gives a basis of {basis}, leaving {cost} for them"
+            )
+            findings.append(
+                Finding(
+                    LedgerCode.INSUFFICIENT_LOTS,
+                    instrument_id,
+                    day,
+                    f"IBKR holds {broker} on {day}, the imported fills {ours}; its "
+                    f"position row {why}, so no opening lot is seeded. Backfill "
+                    "older statements to close the gap.",
+                )
+            )
+            continue
+        currency = currencies.get(instrument_id, base_currency)
+        rate = reported.fx_rate_to_base
+        if rate is None or rate <= 0:
+            rate = rates.rate(currency, day)[0]
+        seeds[instrument_id] = [
+            Seed(
+                instrument_id=instrument_id,
+                business_date=day,
+                direction=LotDirection.LONG if sign > 0 else LotDirection.SHORT,
+                quantity=quantity,
+                cost=q8(cost),
+                fx_to_base=rate,
+            )
+        ]
+        findings.append(
+            Finding(
+                LedgerCode.OPENING_LOT_FROM_BROKER,
+                instrument_id,
+                day,
+                f"IBKR holds {broker} on {day}, the imported fills {ours}: an "
+                f"opening lot of {quantity} at IBKR's basis {q8(cost)} "
+                "(costBasisMoney less our open cost) is seeded as the oldest lot, "
+                "open date unknown. Backfill older statements to replace it with "
+                "real lots.",
+            )
+        )
+    return seeds, findings
+
+
+def _linked(
+    seeded: Iterable[uuid.UUID], actions: dict[uuid.UUID, list[Action]]
+) -> set[uuid.UUID]:
+    """The seeded instruments and every instrument moves connect them with."""
+    edges: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for instrument_id, items in actions.items():
+        for item in items:
+            if isinstance(item, Move):
+                edges[instrument_id].add(item.to_instrument_id)
+                edges[item.to_instrument_id].add(instrument_id)
+    group: set[uuid.UUID] = set()
+    pending = list(seeded)
+    while pending:
+        current = pending.pop()
+        if current not in group:
+            group.add(current)
+            pending.extend(edges[current] - group)
+    return group
+
+
+def _case_requests(
+    account_id: str, books: dict[uuid.UUID, Book], inputs: LedgerInputs
+) -> list[CaseRequest]:
+    """One case per action whose split the engine refused (ratio mismatch)."""
+    codes = {leg.action_id: leg.reorg_code for leg in inputs.legs}
+    found: dict[str, CaseRequest] = {}
+    for instrument_id in sorted(books, key=str):
+        for finding in books[instrument_id].findings:
+            action_id = finding.action_id
+            if (
+                finding.code is not LedgerCode.CORP_ACTION_RATIO_MISMATCH
+                or action_id is None
+                or action_id in found
+            ):
+                continue
+            found[action_id] = CaseRequest(
+                case_id=natural_key_id("corp_action_case", account_id, action_id),
+                action_id=action_id,
+                action_type=codes.get(action_id, "FS"),
+                instrument_id=instrument_id,
+                business_date=finding.business_date,
+            )
+    return [found[a] for a in sorted(found)]
+
+
+def _instruments_of(action_id: str, legs: Iterable[LegRecord]) -> set[uuid.UUID]:
+    return {leg.instrument_id for leg in legs if leg.action_id == action_id}
 
 
 def _fill_of(record: FillRecord, rates: RateTable) -> tuple[Fill, bool, Finding | None]:

@@ -14,6 +14,11 @@ When a closing fill finds fewer lots than it closes and IBKR's own realized P&L
 says it did close (history older than the first statement), no cost is invented:
 the uncovered part takes IBKR's basis from the fill when the fill has one, flagged
 as broker-sourced, and `INSUFFICIENT_LOTS` is recorded either way.
+
+A `Seed` (an opening lot IBKR's OpenPositions prove, compute.py) joins the replay
+after the last action dated on or before its date, as the oldest open lot: later
+sells relieve it first, earlier ones keep the handling above. Its closures carry
+its `BROKER_POSITION` basis source and no open date (holding period unknown).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from flexledger.ledger.model import (
     LedgerCode,
     Lot,
     Move,
+    Seed,
     Split,
 )
 
@@ -81,6 +87,34 @@ def lot_id_for(
 ) -> uuid.UUID:
     """SCHEMA: UUIDv5(account_id:instrument_id:open_event_trade_fill_id)."""
     return natural_key_id("position_lot", account_id, str(instrument_id), str(fill_id))
+
+
+def seed_lot_id(account_id: str, seed: Seed) -> uuid.UUID:
+    """A seeded lot has no opening fill: UUIDv5 over its instrument and date."""
+    return natural_key_id(
+        "position_lot",
+        account_id,
+        str(seed.instrument_id),
+        "broker_opening",
+        seed.business_date.isoformat(),
+    )
+
+
+def _carried_lot_id(account_id: str, to_instrument: uuid.UUID, lot: Lot) -> uuid.UUID:
+    if lot.open_fill_id is not None:
+        return lot_id_for(account_id, to_instrument, lot.open_fill_id)
+    return natural_key_id(
+        "position_lot", account_id, str(to_instrument), str(lot.lot_id)
+    )
+
+
+def _lot_order(lot: Lot) -> tuple[bool, dt.datetime, str]:
+    # A seeded lot (open instant unknown) predates every imported one.
+    return (
+        lot.opened_at is not None,
+        lot.opened_at or dt.datetime.min.replace(tzinfo=dt.UTC),
+        str(lot.open_fill_id or lot.lot_id),
+    )
 
 
 def pair_cancellations(fills: Sequence[Fill]) -> tuple[list[Fill], list[Finding]]:
@@ -256,7 +290,7 @@ class _Replay:
             closed_at=fill.executed_at,
             open_date=lot.open_date,
             close_date=fill.business_date,
-            basis_source=BasisSource.LOTS,
+            basis_source=lot.basis_source,
         )
         self._record(closure, fill)
         return closure
@@ -408,6 +442,29 @@ class _Replay:
             str(lot_id) if lot_id else "uncovered",
         )
 
+    # -- seeded opening lots --------------------------------------------------------
+
+    def seed(self, seed: Seed) -> None:
+        price = q8(seed.cost / seed.quantity)
+        lot = Lot(
+            lot_id=seed_lot_id(self.account_id, seed),
+            instrument_id=self.book.instrument_id,
+            open_fill_id=None,
+            direction=seed.direction,
+            opened_at=None,
+            open_date=None,
+            open_quantity=seed.quantity,
+            remaining=seed.quantity,
+            open_price=price,
+            cost=seed.cost,
+            remaining_cost=seed.cost,
+            fx_to_base=seed.fx_to_base,
+            basis_source=BasisSource.BROKER_POSITION,
+        )
+        self.book.lots.insert(0, lot)
+        self.open.insert(0, lot)
+        self._recount()
+
     # -- corporate actions ---------------------------------------------------------
 
     def split(self, action: Split) -> None:
@@ -442,9 +499,7 @@ class _Replay:
         carried = [
             replace(
                 lot,
-                lot_id=lot_id_for(
-                    self.account_id, action.to_instrument_id, lot.open_fill_id
-                ),
+                lot_id=_carried_lot_id(self.account_id, action.to_instrument_id, lot),
                 instrument_id=action.to_instrument_id,
                 closed_at=None,
             )
@@ -459,9 +514,9 @@ class _Replay:
 
     def arrive(self, lots: Iterable[Lot], action_id: str) -> None:
         self.book.lots.extend(lots)
-        self.book.lots.sort(key=lambda lot: (lot.opened_at, str(lot.open_fill_id)))
+        self.book.lots.sort(key=_lot_order)
         self.open.extend(lots)
-        self.open.sort(key=lambda lot: (lot.opened_at, str(lot.open_fill_id)))
+        self.open.sort(key=_lot_order)
         self._recount()
         self.book.applied_actions.append(action_id)
 
@@ -505,6 +560,7 @@ def replay(
     matcher: LotMatcher,
     *,
     arrivals: Sequence[Arrival] = (),
+    seeds: Sequence[Seed] = (),
 ) -> tuple[Book, list[tuple[uuid.UUID, Arrival]]]:
     """Replay one instrument; returns its book and the lots it moved elsewhere.
 
@@ -515,6 +571,8 @@ def replay(
         actions: its fills, splits and moves out, in any order.
         matcher: the lot-matching method.
         arrivals: lots moved in from another instrument.
+        seeds: opening lots from IBKR's positions, each replayed after the last
+            action dated on or before its date.
     """
     state = _Replay(account_id, instrument_id, currency, matcher)
     fills, findings = pair_cancellations([a for a in actions if isinstance(a, Fill)])
@@ -528,6 +586,17 @@ def replay(
     stream.extend(others)
     stream.extend(((a.effective_at, 1, -1, a.action_id), a) for a in arrivals)
     stream.sort(key=lambda item: item[0])
+    for seed in sorted(seeds, key=lambda s: s.business_date):
+        at = 1 + max(
+            (
+                index
+                for index, (_, item) in enumerate(stream)
+                if not isinstance(item, Seed)
+                and _business_date(item) <= seed.business_date
+            ),
+            default=-1,
+        )
+        stream.insert(at, (stream[at - 1][0] if at else _EARLIEST, seed))
     outgoing: list[tuple[uuid.UUID, Arrival]] = []
     for _, item in stream:
         if isinstance(item, Fill):
@@ -550,7 +619,18 @@ def replay(
         elif isinstance(item, Arrival):
             state.arrive(item.lots, item.action_id)
             state.day_end(item.business_date)
+        elif isinstance(item, Seed):
+            state.seed(item)
+            state.day_end(item.business_date)
     return state.book, outgoing
+
+
+_EARLIEST = (dt.datetime.min.replace(tzinfo=dt.UTC), -1, -1, "")
+
+
+def _business_date(item: object) -> dt.date:
+    date = getattr(item, "business_date", None)
+    return date if isinstance(date, dt.date) else dt.date.max
 
 
 def run_books(
@@ -558,6 +638,8 @@ def run_books(
     actions: Mapping[uuid.UUID, Sequence[Action]],
     currencies: Mapping[uuid.UUID, str],
     matcher: LotMatcher,
+    *,
+    seeds: Mapping[uuid.UUID, Sequence[Seed]] | None = None,
 ) -> dict[uuid.UUID, Book]:
     """Replay every instrument; an instrument another one moves into goes after it.
 
@@ -566,6 +648,7 @@ def run_books(
         actions: each instrument's fills, splits and moves out.
         currencies: each instrument's currency.
         matcher: the lot-matching method.
+        seeds: each instrument's opening lots from IBKR's positions.
     """
     sources: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for instrument_id, items in actions.items():
@@ -589,6 +672,7 @@ def run_books(
             actions.get(current, ()),
             matcher,
             arrivals=arrivals.pop(current, []),
+            seeds=(seeds or {}).get(current, ()),
         )
         books[current] = book
         for target, arrival in outgoing:

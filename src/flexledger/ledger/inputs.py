@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flexledger.domain.cases import CaseStatus
+
 
 @dataclass(frozen=True, slots=True)
 class FillRecord:
@@ -79,12 +81,18 @@ class LinkRecord:
 
 @dataclass(frozen=True, slots=True)
 class PositionRecord:
-    """An OpenPositions summary row: IBKR's quantity and mark on a date."""
+    """An OpenPositions summary row: IBKR's quantity, mark and basis on a date.
+
+    `cost_basis_money` is IBKR's total basis of the position in the instrument's
+    currency (negative for a short), `fx_rate_to_base` the row's rate into base.
+    """
 
     instrument_id: uuid.UUID
     report_date: dt.date
     position: Decimal
     mark_price: Decimal | None
+    cost_basis_money: Decimal | None = None
+    fx_rate_to_base: Decimal | None = None
 
 
 @dataclass(slots=True)
@@ -100,3 +108,5 @@ class LedgerInputs:
     calendar: list[dt.date] = field(default_factory=list)
     currencies: dict[uuid.UUID, str] = field(default_factory=dict)
     open_cases: dict[uuid.UUID, int] = field(default_factory=dict)
+    # Every stored case with an action id, by action id (any status).
+    case_status: dict[str, CaseStatus] = field(default_factory=dict)

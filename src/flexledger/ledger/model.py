@@ -30,6 +30,7 @@ class LedgerCode(enum.StrEnum):
     EOD_MARK_MISSING_ALL_SOURCES = "EOD_MARK_MISSING_ALL_SOURCES"
     POSITION_QTY_MISMATCH = "POSITION_QTY_MISMATCH"
     CORP_ACTION_OPEN_CASE = "CORP_ACTION_OPEN_CASE"
+    OPENING_LOT_FROM_BROKER = "OPENING_LOT_FROM_BROKER"
 
 
 class BasisSource(enum.StrEnum):
@@ -38,6 +39,8 @@ class BasisSource(enum.StrEnum):
     LOTS = "lots"  # our own lots, opened by imported fills
     BROKER_COST = "broker_cost"  # the closing fill's `cost` (IBKR's relieved basis)
     BROKER_REALIZED = "broker_realized"  # proceeds minus IBKR's fifoPnlRealized
+    # a lot seeded from OpenPositions: IBKR's costBasisMoney less our own open cost
+    BROKER_POSITION = "broker_position"
     UNKNOWN = "unknown"  # no evidence: cost and realized left empty
 
 
@@ -96,19 +99,46 @@ class Move:
     business_date: dt.date
 
 
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """An opening lot IBKR's OpenPositions prove and the imported fills lack.
+
+    It joins the book at the end of `business_date` (after every action dated on
+    or before it, as a position check reads the book) as the oldest open lot, so
+    FIFO relieves it before any imported lot. Its open instant is unknown.
+
+    Attributes:
+        quantity: the magnitude IBKR holds beyond our position.
+        cost: its total cost (IBKR's costBasisMoney less our open cost), > 0.
+        fx_to_base: the rate its base cost is taken at (the position date's).
+    """
+
+    instrument_id: uuid.UUID
+    business_date: dt.date
+    direction: LotDirection
+    quantity: Decimal
+    cost: Decimal
+    fx_to_base: Decimal | None
+
+
 Action = Fill | Split | Move
 
 
 @dataclass(slots=True)
 class Lot:
-    """An open (or closed) lot; cost is the total for `open_quantity`."""
+    """An open (or closed) lot; cost is the total for `open_quantity`.
+
+    A lot seeded from IBKR's OpenPositions (`basis_source` BROKER_POSITION) has no
+    opening fill and no known open instant: `open_fill_id`, `opened_at` and
+    `open_date` are None, so its closures' holding period is unknown too.
+    """
 
     lot_id: uuid.UUID
     instrument_id: uuid.UUID
-    open_fill_id: uuid.UUID
+    open_fill_id: uuid.UUID | None
     direction: LotDirection
-    opened_at: dt.datetime
-    open_date: dt.date
+    opened_at: dt.datetime | None
+    open_date: dt.date | None
     open_quantity: Decimal
     remaining: Decimal
     open_price: Decimal
@@ -117,6 +147,7 @@ class Lot:
     fx_to_base: Decimal | None
     realized: Decimal = ZERO
     closed_at: dt.datetime | None = None
+    basis_source: BasisSource = BasisSource.LOTS
 
     @property
     def remaining_cost_base(self) -> Decimal | None:
@@ -222,7 +253,7 @@ class FillResult:
     closed_quantity: Decimal = ZERO
     opened_quantity: Decimal = ZERO
     basis_sources: set[BasisSource] = field(default_factory=set)
-    closed_lot_fills: list[uuid.UUID] = field(default_factory=list)
+    closed_lot_fills: list[uuid.UUID | None] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -48,13 +48,19 @@ class ReferenceSectionMapper:
 
 @dataclass(frozen=True, slots=True)
 class ReportedPosition:
-    """What an OpenPositions summary row says: IBKR's quantity and mark on a date."""
+    """What an OpenPositions summary row says: IBKR's quantity, mark and basis.
+
+    `cost_basis_money` and `fx_rate_to_base` are None when absent or unreadable
+    (the position itself still counts).
+    """
 
     account_id: str
     conid: str
     report_date: dt.date
     position: Decimal
     mark_price: Decimal | None
+    cost_basis_money: Decimal | None = None
+    fx_rate_to_base: Decimal | None = None
 
 
 def reported_position(row: SourceRow) -> ReportedPosition | None:
@@ -79,4 +85,19 @@ def reported_position(row: SourceRow) -> ReportedPosition | None:
         return None
     if day is None or position is None:
         return None
-    return ReportedPosition(row.account_id, conid, day, position, mark)
+    return ReportedPosition(
+        row.account_id,
+        conid,
+        day,
+        position,
+        mark,
+        cost_basis_money=_lenient_decimal(row.attrs.get("costBasisMoney")),
+        fx_rate_to_base=_lenient_decimal(row.attrs.get("fxRateToBase")),
+    )
+
+
+def _lenient_decimal(value: str | None) -> Decimal | None:
+    try:
+        return parse_decimal(value)
+    except FieldError:
+        return None

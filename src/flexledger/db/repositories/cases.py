@@ -1,7 +1,8 @@
 """Corporate-action manual cases: list, read, and close them (resolve or dismiss).
 
-Mapping opens cases (db/repositories/canonical.py); this repository is the only
-place that changes their status. Closing is one conditional UPDATE, so a case is
+Mapping opens cases (db/repositories/canonical.py), and so does the ledger job for
+a split whose legs disagree with its ratio; this repository is the only place
+that changes their status. Closing is one conditional UPDATE, so a case is
 closed once even when two requests race; a closed case is never reopened here.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from flexledger.db.session import UnitOfWork
@@ -228,8 +229,9 @@ class CaseRepository:
         )
         legs = self._session.scalars(
             select(EventCorpActionRow.instrument_id)
+            .join(CorpActionCaseRow, case_of_leg())
             .where(
-                EventCorpActionRow.manual_case_id == case_id,
+                CorpActionCaseRow.case_id == case_id,
                 EventCorpActionRow.instrument_id.is_not(None),
             )
             .distinct()
@@ -247,10 +249,7 @@ class CaseRepository:
         for start in range(0, len(wanted), _CHUNK):
             rows = self._session.execute(
                 select(EventCorpActionRow.instrument_id, CorpActionCaseRow.case_id)
-                .join(
-                    CorpActionCaseRow,
-                    CorpActionCaseRow.case_id == EventCorpActionRow.manual_case_id,
-                )
+                .join(CorpActionCaseRow, case_of_leg())
                 .where(
                     CorpActionCaseRow.status == CaseStatus.OPEN.value,
                     EventCorpActionRow.instrument_id.in_(
@@ -263,6 +262,21 @@ class CaseRepository:
                 if instrument_id is not None:
                     counts[instrument_id] += 1
         return {instrument_id: counts[instrument_id] for instrument_id in wanted}
+
+
+def case_of_leg() -> ColumnElement[bool]:
+    """How a corporate-action leg reaches its case.
+
+    Through `manual_case_id` (a case the mapping opened) or through the action id
+    (a case the ledger opened for an action the mapping took as automatic).
+    """
+    return or_(
+        CorpActionCaseRow.case_id == EventCorpActionRow.manual_case_id,
+        and_(
+            CorpActionCaseRow.account_id == EventCorpActionRow.account_id,
+            CorpActionCaseRow.action_id == EventCorpActionRow.action_id,
+        ),
+    )
 
 
 def _with_instrument() -> Select[CorpActionCaseRow, str, str]:

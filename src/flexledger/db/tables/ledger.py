@@ -47,17 +47,21 @@ class PositionLotRow(Base):
         Index("ix_position_lot_account_instrument", "account_id", "instrument_id"),
     )
 
-    # UUIDv5(account_id:instrument_id:open_event_trade_fill_id), supplied by the ledger.
+    # UUIDv5(account_id:instrument_id:open_event_trade_fill_id), supplied by the ledger
+    # (a seeded lot: UUIDv5 over instrument, "broker_opening" and its date).
     position_lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     account_id: Mapped[str] = mapped_column(Text, nullable=False)
     instrument_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("instrument.instrument_id"), nullable=False
     )
-    open_event_trade_fill_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("event_trade_fill.event_trade_fill_id"), nullable=False
+    # [new] Null, as opened_at_utc, for a lot seeded from IBKR's OpenPositions
+    # (history before the first import): no fill opened it, its open instant is
+    # unknown and so is the holding period of its closures.
+    open_event_trade_fill_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("event_trade_fill.event_trade_fill_id")
     )
     direction: Mapped[str] = mapped_column(Text, nullable=False)
-    opened_at_utc: Mapped[dt.datetime] = mapped_column(UtcDateTime, nullable=False)
+    opened_at_utc: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_at_utc: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     open_quantity: Mapped[Decimal] = mapped_column(money(), nullable=False)
     remaining_quantity: Mapped[Decimal] = mapped_column(money(), nullable=False)
@@ -71,6 +75,11 @@ class PositionLotRow(Base):
     )
     status: Mapped[str] = mapped_column(
         Text, nullable=False, server_default=LotStatus.OPEN.value
+    )
+    # [new] where the cost came from: `lots` (an imported fill) or
+    # `broker_position` (seeded from OpenPositions.costBasisMoney).
+    basis_source: Mapped[str] = mapped_column(
+        Text, nullable=False, server_default="lots"
     )
     created_at_utc: Mapped[dt.datetime] = created_at()
     updated_at_utc: Mapped[dt.datetime] = updated_at()
