@@ -3,7 +3,15 @@ from __future__ import annotations
 import time
 import uuid
 
-from flexledger.domain.ids import OrderedIds, natural_key_id, new_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flexledger.domain.ids import (
+    FLEXLEDGER_NAMESPACE,
+    OrderedIds,
+    natural_key_id,
+    new_id,
+)
 
 
 def test_natural_key_ids_are_deterministic_uuid5() -> None:
@@ -44,3 +52,16 @@ def test_ordered_ids_are_uuid7_and_sort_in_the_order_they_were_made() -> None:
     # The leading 48 bits are the Unix time in milliseconds.
     millis = parsed[0].int >> 80
     assert abs(millis - time.time() * 1000) < 60_000
+
+
+@given(
+    kind=st.text(max_size=20),
+    parts=st.lists(st.none() | st.text(max_size=30), max_size=5),
+)
+@settings(derandomize=True, max_examples=300)
+def test_natural_key_ids_equal_the_standard_uuid5(
+    kind: str, parts: list[str | None]
+) -> None:
+    encoded = "\x1f".join("\x00" if part is None else part for part in parts)
+    expected = uuid.uuid5(FLEXLEDGER_NAMESPACE, f"{kind}\x1e{encoded}")
+    assert natural_key_id(kind, *parts) == expected
