@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import textwrap
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from flexledger.jobs.ingest import IngestOptions, IngestOutcome, Payload, ingest
 from flexledger.jobs.reprocess import reprocess
 from flexledger.mapping.cashflows import CashTransactionMapper
 from flexledger.mapping.registry import MapperRegistry
-from tests.fixtures.flex_files import FLEX_DIR
+from tests.fixtures.flex_files import FLEX_DIR, one_account_statement
 from tests.fixtures.registry import installed_registry
 
 REGISTRY = installed_registry()
@@ -105,16 +104,7 @@ def test_reimporting_the_same_file_skips_mapping(database: Database) -> None:
     assert isinstance(details["canonical_duration_ms"], int)
 
 
-def _statement(to_date: str, rows: str) -> bytes:
-    return textwrap.dedent(
-        f"""\
-        <FlexQueryResponse queryName="q" type="AF"><FlexStatements count="1">
-        <FlexStatement accountId="U7000001" fromDate="20250101" toDate="{to_date}">
-        <AccountInformation accountId="U7000001" currency="USD"/>
-        {rows}
-        </FlexStatement></FlexStatements></FlexQueryResponse>
-        """
-    ).encode()
+_statement = one_account_statement
 
 
 _TRADE = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import textwrap
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +22,7 @@ from flexledger.jobs.cases import list_cases, resolve_case
 from flexledger.jobs.ingest import IngestOptions, IngestOutcome, Payload, ingest_payload
 from flexledger.jobs.reprocess import reprocess
 from flexledger.jobs.stages import post_persist_stages
-from tests.fixtures.flex_files import FLEX_DIR
+from tests.fixtures.flex_files import FLEX_DIR, one_account_statement
 from tests.fixtures.registry import installed_registry
 
 REGISTRY = installed_registry()
@@ -119,16 +118,7 @@ def test_incremental_and_full_rebuilds_give_the_same_rows(database: Database) ->
         assert _ledger_digest(database) == after_import
 
 
-def _statement(to_date: str, rows: str) -> bytes:
-    return textwrap.dedent(
-        f"""\
-        <FlexQueryResponse queryName="q" type="AF"><FlexStatements count="1">
-        <FlexStatement accountId="U7000001" fromDate="20250101" toDate="{to_date}">
-        <AccountInformation accountId="U7000001" currency="USD"/>
-        {rows}
-        </FlexStatement></FlexStatements></FlexQueryResponse>
-        """
-    ).encode()
+_statement = one_account_statement
 
 
 def _buy(conid: str, symbol: str, exec_id: str) -> str:

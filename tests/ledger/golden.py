@@ -36,7 +36,7 @@ from flexledger.mapping.pipeline import map_rows
 from flexledger.mapping.reference import reported_position
 from flexledger.mapping.registry import MapperRegistry, MappingContext
 from flexledger.mapping.resolve import resolve_events
-from tests.mapping.golden import DEFAULT_TIMEZONE, _plain, base_currency, source_rows
+from tests.mapping.golden import DEFAULT_TIMEZONE, base_currency, plain, source_rows
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden" / "ledger"
 
@@ -166,13 +166,13 @@ def document(path: Path, registry: MapperRegistry) -> dict[str, Any]:
                 "instrument_id": str(lot.instrument_id),
                 "open_fill_id": str(lot.open_fill_id) if lot.open_fill_id else None,
                 "direction": lot.direction.value,
-                "opened_at": _plain(lot.opened_at),
-                "open_quantity": _plain(lot.open_quantity),
-                "remaining": _plain(lot.remaining),
-                "open_price": _plain(lot.open_price),
-                "cost": _plain(lot.cost),
-                "remaining_cost": _plain(lot.remaining_cost),
-                "realized": _plain(lot.realized),
+                "opened_at": plain(lot.opened_at),
+                "open_quantity": plain(lot.open_quantity),
+                "remaining": plain(lot.remaining),
+                "open_price": plain(lot.open_price),
+                "cost": plain(lot.cost),
+                "remaining_cost": plain(lot.remaining_cost),
+                "realized": plain(lot.realized),
                 "basis_source": lot.basis_source.value,
             }
             for lot in book.lots
@@ -182,11 +182,11 @@ def document(path: Path, registry: MapperRegistry) -> dict[str, Any]:
                 "instrument_id": str(c.instrument_id),
                 "close_fill_id": str(c.close_fill_id),
                 "lot_id": str(c.lot_id) if c.lot_id else None,
-                "quantity": _plain(c.quantity),
-                "cost": _plain(c.cost),
-                "proceeds": _plain(c.proceeds),
-                "realized": _plain(c.realized),
-                "realized_base": _plain(c.realized_base),
+                "quantity": plain(c.quantity),
+                "cost": plain(c.cost),
+                "proceeds": plain(c.proceeds),
+                "realized": plain(c.realized),
+                "realized_base": plain(c.realized_base),
                 "holding_days": c.holding_days,
                 "basis_source": c.basis_source.value,
             }
@@ -198,8 +198,8 @@ def document(path: Path, registry: MapperRegistry) -> dict[str, Any]:
             "instrument_id": str(c.instrument_id),
             "fill_id": str(c.fill_id) if c.fill_id else None,
             "date": c.business_date.isoformat(),
-            "ours": _plain(c.ours),
-            "broker": _plain(c.broker),
+            "ours": plain(c.ours),
+            "broker": plain(c.broker),
             "passed": c.passed,
             "reason": c.reason.value if c.reason else None,
         }
@@ -207,7 +207,7 @@ def document(path: Path, registry: MapperRegistry) -> dict[str, Any]:
     ]
     snapshots = [
         {
-            name: _plain(getattr(s, name))
+            name: plain(getattr(s, name))
             for name in (
                 "instrument_id",
                 "business_date",

@@ -78,7 +78,7 @@ def map_file(
     events_out = []
     for item in resolved:
         event: Event = by_id.get(item.event.event_id, item.event)
-        body = {name: _plain(value) for name, value in event.column_values().items()}
+        body = {name: plain(value) for name, value in event.column_values().items()}
         body["kind"] = event.kind.value
         body["source_row_ref"] = event.source.source_row_ref
         body["source_rows"] = len(item.source_raw_record_ids)
@@ -108,8 +108,8 @@ def map_file(
                     [
                         s.kind,
                         s.value,
-                        _plain(s.first_seen_local),
-                        _plain(s.last_seen_local),
+                        plain(s.first_seen_local),
+                        plain(s.last_seen_local),
                     ]
                     for s in state.aliases
                 ],
@@ -135,7 +135,8 @@ def map_file(
     return result, document
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as golden JSON holds it: instants in UTC ISO form, decimals as text."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, dt.datetime):
