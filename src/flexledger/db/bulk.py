@@ -4,7 +4,7 @@ A 100k-trade import writes over half a million derived rows. SQLAlchemy's ORM bu
 insert spends most of that time assembling parameters row by row; here each
 column's bind processor (the very conversion the ORM applies: ExactDecimal's
 rounding and range check, UUIDs, UTC instants, JSON) is looked up once and applied
-in a tight loop, and the driver gets plain tuples or dicts. The commonest values
+in a tight loop, and the driver gets plain tuples. The commonest values
 (Decimal, UUID, UTC instants and dates on SQLite) take a direct path that gives the
 same stored text as the column type; anything else goes through the type. Column
 defaults the rows leave out (audit instants) are filled once per call, as one
@@ -55,13 +55,11 @@ def insert_many(
     names = list(rows[0])
     defaults = _missing_defaults(table, names)
     processors = [_processor(table.columns[name], dialect) for name in names]
-    fixed = tuple(
-        value if process is None else process(value)
-        for value, process in (
-            (value, _processor(table.columns[name], dialect))
-            for name, value in defaults.items()
-        )
-    )
+    fixed_values: list[Any] = []
+    for name, value in defaults.items():
+        process = _processor(table.columns[name], dialect)
+        fixed_values.append(value if process is None else process(value))
+    fixed = tuple(fixed_values)
     sql = _insert_sql(table, [*names, *defaults], dialect)
     read = itemgetter(*names)
     single = len(names) == 1
