@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 
-from flexledger.cli.output import reported_errors
-from flexledger.config import Capability, load_settings
-from flexledger.db.database import Database
+from flexledger.cli.output import current_database, reported_errors
+from flexledger.config import Capability
 from flexledger.db.repositories.cases import CaseFilter
 from flexledger.domain.cases import CaseStatus, CorpActionCase
 from flexledger.jobs.cases import CaseChange, dismiss_case, list_cases, resolve_case
@@ -23,19 +21,6 @@ _NoteOption = Annotated[
 _OwnerOption = Annotated[
     str | None, typer.Option("--owner", help="Who takes responsibility for it.")
 ]
-
-
-@contextmanager
-def _database(capability: Capability) -> Iterator[Database]:
-    """The configured database at head, disposed of afterwards."""
-    settings = load_settings()
-    settings.require(capability)
-    database = Database(settings.effective_database_url)
-    try:
-        database.require_current_schema()
-        yield database
-    finally:
-        database.dispose()
 
 
 def _case_id(value: str) -> uuid.UUID:
@@ -114,7 +99,7 @@ def cases_commands() -> typer.Typer:
         ] = None,
     ) -> None:
         """List cases, newest first."""
-        with reported_errors(), _database(Capability.REPORTS) as database:
+        with reported_errors(), current_database(Capability.REPORTS) as database:
             page = list_cases(database, CaseFilter(status=status))
         if not page.cases:
             typer.echo("No cases." if status is None else f"No {status.value} cases.")
@@ -147,7 +132,7 @@ def cases_commands() -> typer.Typer:
         ] = None,
     ) -> None:
         """Resolve an open case; its instruments are recomputed."""
-        with reported_errors(), _database(Capability.REPROCESS) as database:
+        with reported_errors(), current_database(Capability.REPROCESS) as database:
             change = resolve_case(
                 database,
                 case_id,
@@ -167,7 +152,7 @@ def cases_commands() -> typer.Typer:
         owner: _OwnerOption = None,
     ) -> None:
         """Dismiss an open case (nothing to adjust); its instruments are recomputed."""
-        with reported_errors(), _database(Capability.REPROCESS) as database:
+        with reported_errors(), current_database(Capability.REPROCESS) as database:
             change = dismiss_case(database, case_id, note=note, owner=owner)
         _report("dismissed", change)
 

@@ -18,6 +18,8 @@ from flexledger.cli.cases import cases_commands
 from flexledger.cli.check import register as register_check
 from flexledger.cli.dev import dev_commands
 from flexledger.cli.ingestion import register as register_ingestion
+from flexledger.cli.instruments import instruments_commands
+from flexledger.cli.labels import labels_commands, notes_commands
 from flexledger.cli.output import reported_errors
 from flexledger.cli.reprocess import register as register_reprocess
 from flexledger.config import Capability, Settings, load_settings
@@ -93,6 +95,9 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
     register_reprocess(app, runtime.registry)
     register_check(app)
     app.add_typer(cases_commands(), name="cases")
+    app.add_typer(instruments_commands(), name="instruments")
+    app.add_typer(labels_commands(), name="labels")
+    app.add_typer(notes_commands(), name="notes")
     app.add_typer(dev_commands(), name="dev")
     return app
 

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import typer
 
+from flexledger.config import Capability, load_settings
+from flexledger.db.database import Database
 from flexledger.domain.errors import ConfigError, DatabaseError, FlexLedgerError
 from flexledger.jobs.ingest import IngestOutcome, Progress
 
@@ -23,6 +25,19 @@ def exit_code_for(error: FlexLedgerError) -> int:
     if isinstance(error, DatabaseError):
         return EXIT_DATABASE
     return EXIT_ERROR
+
+
+@contextmanager
+def current_database(capability: Capability) -> Iterator[Database]:
+    """The configured database, refused unless at head; disposed of afterwards."""
+    settings = load_settings()
+    settings.require(capability)
+    database = Database(settings.effective_database_url)
+    try:
+        database.require_current_schema()
+        yield database
+    finally:
+        database.dispose()
 
 
 @contextmanager

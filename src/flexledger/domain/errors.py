@@ -34,7 +34,8 @@ what the user can do next::
     ├── NotFoundError               unknown id (a run, a case…): always NOT_FOUND
     └── ConflictError
         ├── RunAlreadyActiveError       another run holds the run lock
-        └── CaseAlreadyClosedError      the case was resolved or dismissed before
+        ├── CaseAlreadyClosedError      the case was resolved or dismissed before
+        └── DuplicateLabelError         a label has that name already (any case)
 
 Later issues add their branches here (FlexServiceError, MappingContractError,
 LedgerError).
@@ -320,4 +321,14 @@ class CaseAlreadyClosedError(ConflictError):
     default_hint = (
         "Its note and time are kept as they were; nothing was changed. Reprocess "
         "never reopens a closed case."
+    )
+
+
+class DuplicateLabelError(ConflictError):
+    """A label with that name exists already; names are unique whatever their case."""
+
+    code = "DUPLICATE_LABEL"
+    default_hint = (
+        "Pick another name, or use the existing label (`flexledger labels list` or "
+        "GET /labels shows them)."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from flexledger.web.api import cases, health, ingestion
+from flexledger.web.api import cases, health, ingestion, instruments, labels, notes
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
 from flexledger.web.upload_limit import UploadLimit
@@ -36,4 +36,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ingestion.router)
     app.include_router(cases.router)
+    app.include_router(instruments.router)
+    app.include_router(labels.router)
+    app.include_router(notes.router)
     return app

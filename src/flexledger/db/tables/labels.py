@@ -5,22 +5,45 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from flexledger.db.base import Base, created_at, updated_at, uuid_pk
 from flexledger.db.tables.columns import one_of
 from flexledger.domain.events import EventKind
+from flexledger.domain.labels import name_key
+
+
+def _name_key_of_insert(context: DefaultExecutionContext) -> str:
+    # Inserts that give only `name` still get the key the app would write.
+    parameters = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return name_key(str(parameters["name"]))
 
 
 class LabelRow(Base):
     """A theme, strategy or tax bucket that groups instruments."""
 
     __tablename__ = "label"
-    __table_args__ = (UniqueConstraint("name", name="uq_label_name"),)
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_label_name"),
+        UniqueConstraint("name_key", name="uq_label_name_key"),
+    )
 
     label_id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(Text, nullable=False)
+    # Migration 0010: the case-folded name, so names are unique whatever their case
+    # (a plain column: SQLite does not reflect expression indexes).
+    name_key: Mapped[str] = mapped_column(
+        Text, nullable=False, default=_name_key_of_insert
+    )
     color: Mapped[str | None] = mapped_column(Text)
     created_at_utc: Mapped[dt.datetime] = created_at()
     updated_at_utc: Mapped[dt.datetime] = updated_at()

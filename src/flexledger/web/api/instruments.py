@@ -1,0 +1,76 @@
+"""Instruments API: the list (search, label, open position) and one in full."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from flexledger.db.repositories.instruments import InstrumentFilter
+from flexledger.domain.errors import InvalidRequestError
+from flexledger.jobs.instruments import get_instrument, list_instruments
+from flexledger.web.api.instrument_schemas import InstrumentDetailOut, InstrumentOut
+from flexledger.web.api.listing import envelope, parse_id, parse_list_query
+from flexledger.web.deps import ContextDep
+
+# SPEC §12: the instruments resource and its list contract.
+router = APIRouter(prefix="/instruments", tags=["instruments"])
+
+INSTRUMENT_SORT_FIELDS = ("symbol", "conid", "updated_at_utc")
+INSTRUMENT_DEFAULT_SORT = ("symbol", "asc")
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
+
+
+@router.get("")
+def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
+    """Instruments by symbol by default; filters `label_id`, `search`, `active_only`."""
+    params = request.query_params
+    query = parse_list_query(
+        params,
+        context.settings,
+        sort_fields=INSTRUMENT_SORT_FIELDS,
+        default_sort=INSTRUMENT_DEFAULT_SORT,
+    )
+    label_id = parse_id(params, "label_id")
+    search = (params.get("search") or "").strip() or None
+    active_only = _parse_flag(params, "active_only")
+    page = list_instruments(
+        context.database,
+        InstrumentFilter(label_id=label_id, search=search, active_only=active_only),
+        sort_by=query.sort_by,
+        sort_dir=query.sort_dir,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    items = [InstrumentOut.of(i).model_dump(mode="json") for i in page.instruments]
+    normalized = {
+        "label_id": str(label_id) if label_id else None,
+        "search": search,
+        "active_only": active_only,
+    }
+    return envelope(items, page.total, query, normalized)
+
+
+@router.get("/{instrument_id}")
+def get_one(instrument_id: uuid.UUID, context: ContextDep) -> InstrumentDetailOut:
+    """One instrument in full; 404 NOT_FOUND for an unknown id."""
+    return InstrumentDetailOut.of(get_instrument(context.database, instrument_id))
+
+
+def _parse_flag(params: Mapping[str, str], name: str) -> bool:
+    """A boolean filter: true/false (also 1/0, yes/no); absent means false.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get(name)
+    if value is None:
+        return False
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise InvalidRequestError(f"{name} must be true or false.", code="INVALID_FILTER")

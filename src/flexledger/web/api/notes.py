@@ -1,0 +1,103 @@
+"""Notes API: notes on an instrument, a label or a canonical event."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from flexledger.db.repositories.notes import NoteFilter
+from flexledger.domain.labels import EventRef, NoteTarget
+from flexledger.jobs.notes import add_note, delete_note, edit_note, list_notes
+from flexledger.web.api.label_schemas import NoteIn, NoteOut, NotePatchIn
+from flexledger.web.api.listing import (
+    envelope,
+    parse_id,
+    parse_instant,
+    parse_list_query,
+)
+from flexledger.web.deps import ContextDep
+
+# SPEC §12: the notes resource and its list contract.
+router = APIRouter(prefix="/notes", tags=["notes"])
+
+NOTE_SORT_FIELDS = ("created_at_utc", "updated_at_utc", "instrument_id")
+NOTE_DEFAULT_SORT = ("created_at_utc", "desc")
+
+
+@router.get("")
+def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
+    """Notes, newest first by default.
+
+    Filters `instrument_id`, `label_id`, `event_id`, `created_from`, `created_to`.
+    """
+    params = request.query_params
+    query = parse_list_query(
+        params,
+        context.settings,
+        sort_fields=NOTE_SORT_FIELDS,
+        default_sort=NOTE_DEFAULT_SORT,
+    )
+    filters = NoteFilter(
+        instrument_id=parse_id(params, "instrument_id"),
+        label_id=parse_id(params, "label_id"),
+        event_id=parse_id(params, "event_id"),
+        created_from=parse_instant(params, "created_from"),
+        created_to=parse_instant(params, "created_to"),
+    )
+    page = list_notes(
+        context.database,
+        filters,
+        sort_by=query.sort_by,
+        sort_dir=query.sort_dir,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    items = [NoteOut.of(note).model_dump(mode="json") for note in page.notes]
+    normalized = {
+        "instrument_id": _text(filters.instrument_id),
+        "label_id": _text(filters.label_id),
+        "event_id": _text(filters.event_id),
+        "created_from": _text(filters.created_from),
+        "created_to": _text(filters.created_to),
+    }
+    return envelope(items, page.total, query, normalized)
+
+
+@router.post("", status_code=201)
+def create_one(body: NoteIn, context: ContextDep) -> NoteOut:
+    """A new note on exactly one target.
+
+    400 INVALID_NOTE_TARGET (none, several, or a bad event reference), 400
+    INVALID_NOTE (blank text), 404 unknown instrument, label or event.
+    """
+    event = (
+        EventRef.of(body.event_kind or "", body.event_id or "")
+        if body.event_kind is not None or body.event_id is not None
+        else None
+    )
+    target = NoteTarget(
+        instrument_id=body.instrument_id, label_id=body.label_id, event=event
+    )
+    return NoteOut.of(add_note(context.database, target, body.content))
+
+
+@router.patch("/{note_id}")
+def update_one(note_id: uuid.UUID, body: NotePatchIn, context: ContextDep) -> NoteOut:
+    """Replace a note's text; 404 unknown note, 400 INVALID_NOTE blank text."""
+    return NoteOut.of(edit_note(context.database, note_id, body.content))
+
+
+@router.delete("/{note_id}")
+def delete_one(note_id: uuid.UUID, context: ContextDep) -> dict[str, Any]:
+    """Delete a note; 404 unknown note."""
+    delete_note(context.database, note_id)
+    return {"note_id": str(note_id), "deleted": True}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    isoformat = getattr(value, "isoformat", None)
+    return str(isoformat()) if isoformat else str(value)
