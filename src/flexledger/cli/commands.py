@@ -21,6 +21,8 @@ from flexledger.cli.ingestion import register as register_ingestion
 from flexledger.cli.instruments import instruments_commands
 from flexledger.cli.labels import labels_commands, notes_commands
 from flexledger.cli.output import reported_errors
+from flexledger.cli.provenance import register as register_provenance
+from flexledger.cli.reports import report_commands
 from flexledger.cli.reprocess import register as register_reprocess
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
@@ -94,10 +96,12 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
     register_ingestion(app, runtime.registry)
     register_reprocess(app, runtime.registry)
     register_check(app)
+    register_provenance(app)
     app.add_typer(cases_commands(), name="cases")
     app.add_typer(instruments_commands(), name="instruments")
     app.add_typer(labels_commands(), name="labels")
     app.add_typer(notes_commands(), name="notes")
+    app.add_typer(report_commands(), name="report")
     app.add_typer(dev_commands(), name="dev")
     return app
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from flexledger.web.api import cases, health, ingestion, instruments, labels, notes
+from flexledger.web.api.provenance import router as provenance_router
+from flexledger.web.api.reports import router as reports_router
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
 from flexledger.web.upload_limit import UploadLimit
@@ -39,4 +41,6 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(instruments.router)
     app.include_router(labels.router)
     app.include_router(notes.router)
+    app.include_router(provenance_router)
+    app.include_router(reports_router)
     return app

@@ -1,0 +1,195 @@
+"""`flexledger report`: P&L by instrument or by label, as a table or JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import uuid
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+
+from flexledger.analytics.pnl import InstrumentPnl, LabelPnl
+from flexledger.cli.output import current_database, reported_errors
+from flexledger.config import Capability
+from flexledger.db.repositories.reports import PnlReportFilter
+from flexledger.jobs.reports import instrument_report, label_report
+
+
+class OutputFormat(enum.StrEnum):
+    """How a report is printed."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an id (a UUID)") from None
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _text(value: Decimal | None) -> str:
+    return "-" if value is None else format(value, "f")
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, uuid.UUID | dt.date):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _print_json(rows: list[InstrumentPnl] | list[LabelPnl], total: int) -> None:
+    items = [
+        {k: _json_value(v) for k, v in dataclasses.asdict(row).items()} for row in rows
+    ]
+    typer.echo(json.dumps({"items": items, "total": total}, indent=2))
+
+
+def _flags(row: InstrumentPnl | LabelPnl) -> str:
+    parts = ["provisional"] if row.provisional else []
+    if row.unresolved_cases:
+        parts.append(f"cases {row.unresolved_cases}")
+    if row.diagnostic_codes:
+        parts.append(",".join(row.diagnostic_codes))
+    return "  ".join(parts)
+
+
+def _instrument_line(row: InstrumentPnl) -> str:
+    return (
+        f"{row.report_date_local}  {row.symbol:<10}  {_text(row.position_qty):>18}  "
+        f"{_text(row.realized_pnl):>16}  {_text(row.unrealized_pnl):>16}  "
+        f"{_text(row.total_pnl):>16}  {_text(row.economic_pnl):>16}  "
+        f"{row.currency}  {row.instrument_id}  {_flags(row)}"
+    ).rstrip()
+
+
+def _label_line(row: LabelPnl) -> str:
+    name = row.label_name if row.label_name is not None else "(unlabelled)"
+    return (
+        f"{row.report_date_local}  {name:<16}  {row.instrument_count:>3}  "
+        f"{_text(row.realized_pnl):>16}  {_text(row.unrealized_pnl):>16}  "
+        f"{_text(row.total_pnl):>16}  {_text(row.economic_pnl):>16}  "
+        f"{row.currency}  {row.label_id or '-'}  {_flags(row)}"
+    ).rstrip()
+
+
+_INSTRUMENT_HEADER = (
+    f"{'date':<10}  {'symbol':<10}  {'position':>18}  {'realized':>16}  "
+    f"{'unrealized':>16}  {'total':>16}  {'economic':>16}"
+)
+_LABEL_HEADER = (
+    f"{'date':<10}  {'label':<16}  {'n':>3}  {'realized':>16}  "
+    f"{'unrealized':>16}  {'total':>16}  {'economic':>16}"
+)
+
+FromOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--from", parser=_date, metavar="DATE", help="First business date (YYYY-MM-DD)."
+    ),
+]
+ToOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--to", parser=_date, metavar="DATE", help="Last business date (YYYY-MM-DD)."
+    ),
+]
+LabelOption = Annotated[
+    uuid.UUID | None,
+    typer.Option("--label", parser=_uuid, metavar="LABEL_ID", help="Only this label."),
+]
+InstrumentOption = Annotated[
+    uuid.UUID | None,
+    typer.Option(
+        "--instrument", parser=_uuid, metavar="ID", help="Only this instrument."
+    ),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json.")]
+
+
+def _filters(
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    label_id: uuid.UUID | None,
+    instrument_id: uuid.UUID | None,
+) -> PnlReportFilter:
+    if date_from and date_to and date_from > date_to:
+        raise typer.BadParameter("--from must not be after --to")
+    return PnlReportFilter(
+        report_date_from=date_from,
+        report_date_to=date_to,
+        instrument_id=instrument_id,
+        label_id=label_id,
+    )
+
+
+def report_commands() -> typer.Typer:
+    """The `report` command group."""
+    report = typer.Typer(
+        help="P&L reports from the daily snapshots (base currency).",
+        no_args_is_help=True,
+    )
+
+    @report.command("by-instrument")
+    def by_instrument(
+        date_from: FromOption = None,
+        date_to: ToOption = None,
+        label_id: LabelOption = None,
+        instrument_id: InstrumentOption = None,
+        output: FormatOption = OutputFormat.TABLE,
+    ) -> None:
+        """P&L per instrument over a date range, by symbol."""
+        filters = _filters(date_from, date_to, label_id, instrument_id)
+        with reported_errors(), current_database(Capability.REPORTS) as database:
+            page = instrument_report(database, filters)
+        if output is OutputFormat.JSON:
+            _print_json(page.rows, page.total)
+            return
+        if not page.rows:
+            typer.echo("No snapshots in the range.")
+            return
+        typer.echo(f"{page.total} instrument(s):")
+        typer.echo(_INSTRUMENT_HEADER)
+        for row in page.rows:
+            typer.echo(_instrument_line(row))
+
+    @report.command("by-label")
+    def by_label(
+        date_from: FromOption = None,
+        date_to: ToOption = None,
+        label_id: LabelOption = None,
+        instrument_id: InstrumentOption = None,
+        output: FormatOption = OutputFormat.TABLE,
+    ) -> None:
+        """P&L per label (sum of its instruments) and for unlabelled instruments."""
+        filters = _filters(date_from, date_to, label_id, instrument_id)
+        with reported_errors(), current_database(Capability.REPORTS) as database:
+            page = label_report(database, filters)
+        if output is OutputFormat.JSON:
+            _print_json(page.rows, page.total)
+            return
+        if not page.rows:
+            typer.echo("No snapshots in the range.")
+            return
+        typer.echo(f"{page.total} label row(s):")
+        typer.echo(_LABEL_HEADER)
+        for row in page.rows:
+            typer.echo(_label_line(row))
+
+    return report

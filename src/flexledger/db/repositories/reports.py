@@ -1,0 +1,151 @@
+"""Reads for the P&L reports: daily snapshots with their instrument, and labels.
+
+Read-only. The figures are aggregated by `flexledger.analytics.pnl`; this module only
+selects the `pnl_snapshot_daily` rows (on or before a date, for one instrument or the
+members of one label) and the labels with their member instruments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, select
+
+from flexledger.db.session import UnitOfWork
+from flexledger.db.tables import (
+    InstrumentLabelRow,
+    InstrumentRow,
+    LabelRow,
+    PnlSnapshotDailyRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PnlReportFilter:
+    """Filters of the P&L reports; None means "any".
+
+    Attributes:
+        report_date_from: first business date of the period (inclusive).
+        report_date_to: last business date of the period (inclusive).
+        instrument_id: only this instrument.
+        label_id: only instruments carrying this label (by-label: only this label).
+    """
+
+    report_date_from: dt.date | None = None
+    report_date_to: dt.date | None = None
+    instrument_id: uuid.UUID | None = None
+    label_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRecord:
+    """One `pnl_snapshot_daily` row with its instrument's conid and symbol."""
+
+    instrument_id: uuid.UUID
+    conid: str
+    symbol: str
+    report_date_local: dt.date
+    currency: str
+    position_qty: Decimal
+    cost_basis: Decimal | None
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    withholding_tax: Decimal
+    dividends: Decimal
+    other_fees: Decimal
+    provisional: bool
+    unresolved_cases: int
+    diagnostic_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRecord:
+    """A label and the ids of the instruments carrying it."""
+
+    label_id: uuid.UUID
+    name: str
+    instrument_ids: frozenset[uuid.UUID]
+
+
+class ReportRepository:
+    """Reads snapshots and labels for the P&L reports."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._session = uow.session
+
+    def snapshots(self, filters: PnlReportFilter) -> list[SnapshotRecord]:
+        """Every snapshot on or before `report_date_to` of the matching instruments.
+
+        Earlier snapshots are included too: the period figures need the last one
+        before `report_date_from`.
+        """
+        snapshot = PnlSnapshotDailyRow
+        conditions: list[ColumnElement[bool]] = []
+        if filters.report_date_to is not None:
+            conditions.append(snapshot.report_date_local <= filters.report_date_to)
+        if filters.instrument_id is not None:
+            conditions.append(snapshot.instrument_id == filters.instrument_id)
+        if filters.label_id is not None:
+            conditions.append(
+                snapshot.instrument_id.in_(
+                    select(InstrumentLabelRow.instrument_id).where(
+                        InstrumentLabelRow.label_id == filters.label_id
+                    )
+                )
+            )
+        rows = self._session.execute(
+            select(snapshot, InstrumentRow.conid, InstrumentRow.symbol)
+            .join(InstrumentRow, InstrumentRow.instrument_id == snapshot.instrument_id)
+            .where(*conditions)
+            .order_by(snapshot.instrument_id, snapshot.report_date_local)
+        )
+        return [_record(row, conid, symbol) for row, conid, symbol in rows]
+
+    def labels(self, label_id: uuid.UUID | None = None) -> list[LabelRecord]:
+        """Labels (all, or the one asked) with their member instruments, by name."""
+        statement = (
+            select(LabelRow.label_id, LabelRow.name, InstrumentLabelRow.instrument_id)
+            .outerjoin(
+                InstrumentLabelRow, InstrumentLabelRow.label_id == LabelRow.label_id
+            )
+            .order_by(LabelRow.name, LabelRow.label_id)
+        )
+        if label_id is not None:
+            statement = statement.where(LabelRow.label_id == label_id)
+        names: dict[uuid.UUID, str] = {}
+        members: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for found_id, name, instrument_id in self._session.execute(statement):
+            names[found_id] = name
+            ids = members.setdefault(found_id, set())
+            if instrument_id is not None:
+                ids.add(instrument_id)
+        return [
+            LabelRecord(found_id, name, frozenset(members[found_id]))
+            for found_id, name in names.items()
+        ]
+
+
+def _record(row: PnlSnapshotDailyRow, conid: str, symbol: str) -> SnapshotRecord:
+    codes = tuple(c for c in (row.diagnostic_codes or "").split(",") if c)
+    return SnapshotRecord(
+        instrument_id=row.instrument_id,
+        conid=conid,
+        symbol=symbol,
+        report_date_local=row.report_date_local,
+        currency=row.currency,
+        position_qty=row.position_qty,
+        cost_basis=row.cost_basis,
+        realized_pnl=row.realized_pnl,
+        unrealized_pnl=row.unrealized_pnl,
+        fees=row.fees,
+        withholding_tax=row.withholding_tax,
+        dividends=row.dividends,
+        other_fees=row.other_fees,
+        provisional=row.provisional,
+        unresolved_cases=row.unresolved_cases,
+        diagnostic_codes=codes,
+    )

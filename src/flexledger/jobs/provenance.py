@@ -1,0 +1,82 @@
+"""Provenance: the events behind a report row, snapshot or check, and their raw rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from flexledger.db.database import Database
+from flexledger.db.repositories.provenance import (
+    ProvenanceEvent,
+    ProvenanceRepository,
+    ProvenanceScope,
+)
+from flexledger.domain.errors import InvalidRequestError
+from flexledger.domain.events import EventKind
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceRequest:
+    """One of the query forms; exactly one of event, instrument, snapshot or check.
+
+    Attributes:
+        event: one canonical event as (kind, id).
+        instrument_id: an instrument's events between `date_from` and `date_to`.
+        snapshot_id: a daily snapshot: its instrument's events up to its date.
+        check_id: a ledger check: its fill, or its instrument's events to its date.
+    """
+
+    event: tuple[EventKind, uuid.UUID] | None = None
+    instrument_id: uuid.UUID | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    snapshot_id: uuid.UUID | None = None
+    check_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenancePage:
+    """One page of events (raw rows inline), how many in all, and the scope."""
+
+    events: list[ProvenanceEvent]
+    total: int
+    scope: ProvenanceScope
+
+
+def trace_provenance(
+    database: Database,
+    request: ProvenanceRequest,
+    *,
+    sort_by: str = "report_date_local",
+    sort_dir: str = "asc",
+    limit: int | None = None,
+    offset: int = 0,
+) -> ProvenancePage:
+    """The events behind the request's figure, each with its raw Flex rows.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER, no query form given.
+        NotFoundError: the event, instrument, snapshot or check does not exist.
+    """
+    with database.unit_of_work() as uow:
+        repository = ProvenanceRepository(uow)
+        if request.event is not None:
+            scope = repository.scope_of_event(*request.event)
+        elif request.snapshot_id is not None:
+            scope = repository.scope_of_snapshot(request.snapshot_id)
+        elif request.check_id is not None:
+            scope = repository.scope_of_check(request.check_id)
+        elif request.instrument_id is not None:
+            scope = repository.scope_of_instrument(
+                request.instrument_id, request.date_from, request.date_to
+            )
+        else:
+            raise InvalidRequestError(
+                "Give an event, an instrument, a snapshot or a check.",
+                code="INVALID_FILTER",
+            )
+        events, total = repository.events(
+            scope, sort_by=sort_by, sort_dir=sort_dir, limit=limit, offset=offset
+        )
+    return ProvenancePage(events, total, scope)

@@ -1,0 +1,124 @@
+"""P&L reports API: by instrument and by label, under the SPEC §12 list contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from flexledger.analytics.pnl import (
+    INSTRUMENT_DEFAULT_SORT,
+    INSTRUMENT_SORT_FIELDS,
+    LABEL_DEFAULT_SORT,
+    LABEL_SORT_FIELDS,
+)
+from flexledger.db.repositories.reports import PnlReportFilter
+from flexledger.domain.errors import InvalidRequestError
+from flexledger.jobs.reports import instrument_report, label_report
+from flexledger.web.api.listing import envelope, parse_id, parse_list_query
+from flexledger.web.api.report_schemas import InstrumentPnlOut, LabelPnlOut
+from flexledger.web.deps import ContextDep
+
+# SPEC §12: `GET /reports/pnl/by-instrument`, `/reports/pnl/by-label`.
+router = APIRouter(prefix="/reports/pnl", tags=["reports"])
+
+
+@router.get("/by-instrument")
+def by_instrument(request: Request, context: ContextDep) -> dict[str, Any]:
+    """P&L per instrument, by symbol.
+
+    Filters `report_date_from`, `report_date_to`, `instrument_id`, `label_id`.
+    """
+    params = request.query_params
+    query = parse_list_query(
+        params,
+        context.settings,
+        sort_fields=INSTRUMENT_SORT_FIELDS,
+        default_sort=INSTRUMENT_DEFAULT_SORT,
+    )
+    filters = _filters(params)
+    page = instrument_report(
+        context.database,
+        filters,
+        sort_by=query.sort_by,
+        sort_dir=query.sort_dir,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    items = [InstrumentPnlOut.of(r).model_dump(mode="json") for r in page.rows]
+    return envelope(items, page.total, query, _normalized(filters))
+
+
+@router.get("/by-label")
+def by_label(request: Request, context: ContextDep) -> dict[str, Any]:
+    """P&L per label (sum of its instruments) plus an unlabelled row, by name."""
+    params = request.query_params
+    query = parse_list_query(
+        params,
+        context.settings,
+        sort_fields=LABEL_SORT_FIELDS,
+        default_sort=LABEL_DEFAULT_SORT,
+    )
+    filters = _filters(params)
+    page = label_report(
+        context.database,
+        filters,
+        sort_by=query.sort_by,
+        sort_dir=query.sort_dir,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    items = [LabelPnlOut.of(r).model_dump(mode="json") for r in page.rows]
+    return envelope(items, page.total, query, _normalized(filters))
+
+
+def _filters(params: Mapping[str, str]) -> PnlReportFilter:
+    """The report filters; a `report_date_from` after `report_date_to` is refused.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    date_from = _parse_date(params, "report_date_from")
+    date_to = _parse_date(params, "report_date_to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidRequestError(
+            "report_date_from must not be after report_date_to.",
+            code="INVALID_FILTER",
+        )
+    return PnlReportFilter(
+        report_date_from=date_from,
+        report_date_to=date_to,
+        instrument_id=parse_id(params, "instrument_id"),
+        label_id=parse_id(params, "label_id"),
+    )
+
+
+def _normalized(filters: PnlReportFilter) -> dict[str, str | None]:
+    def text(value: object | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "report_date_from": text(filters.report_date_from),
+        "report_date_to": text(filters.report_date_to),
+        "instrument_id": text(filters.instrument_id),
+        "label_id": text(filters.label_id),
+    }
+
+
+def _parse_date(params: Mapping[str, str], name: str) -> dt.date | None:
+    """A business-date filter, ``YYYY-MM-DD``.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequestError(
+            f"{name} must be a date, YYYY-MM-DD.", code="INVALID_FILTER"
+        ) from None

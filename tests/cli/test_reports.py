@@ -1,0 +1,66 @@
+"""`flexledger report` as a real process: by instrument as a table, by label as JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from flexledger.db.database import Database
+from tests.fixtures.environment import clean_environ
+from tests.fixtures.instruments import import_uabean, label_with_note
+
+FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
+
+
+def _report(
+    database: Database, tmp_path: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FLEXLEDGER, "report", *args],
+        cwd=tmp_path,
+        env=clean_environ(
+            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_by_instrument_table_and_by_label_json(
+    database: Database, tmp_path: Path
+) -> None:
+    ids = import_uabean(database)
+    bonds = label_with_note(database, ids["AGG"], "bonds", "core holding")
+
+    table = _report(
+        database, tmp_path, "by-instrument", "--from", "2000-06-01", "--to",
+        "2000-06-30",
+    )  # fmt: skip
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "2 instrument(s):"
+    assert lines[1].split()[:2] == ["date", "symbol"]
+    assert [line.split()[1] for line in lines[2:]] == ["AAPL", "AGG"]
+    agg = lines[3]
+    assert agg.startswith("2000-06-21  AGG")
+    assert "4.71965181" in agg
+    assert "32.13631848" in agg
+    assert str(ids["AGG"]) in agg
+    assert "provisional" in lines[2]
+    assert "EOD_MARK_FALLBACK_LAST_TRADE" in lines[2]
+
+    shown = _report(
+        database, tmp_path, "by-label", "--label", str(bonds), "--format", "json"
+    )
+    assert shown.returncode == 0, shown.stderr
+    body = json.loads(shown.stdout)
+    assert body["total"] == 1
+    (row,) = body["items"]
+    assert row["label_id"] == str(bonds)
+    assert row["label_name"] == "bonds"
+    assert row["instrument_ids"] == [str(ids["AGG"])]
+    assert (row["total_pnl"], row["provisional"]) == ("33.38631848", True)
