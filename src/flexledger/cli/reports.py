@@ -7,8 +7,9 @@ import datetime as dt
 import enum
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -54,7 +55,7 @@ def _json_value(value: object) -> object:
     return value
 
 
-def _print_json(rows: list[InstrumentPnl] | list[LabelPnl], total: int) -> None:
+def _print_json(rows: Sequence[InstrumentPnl | LabelPnl], total: int) -> None:
     items = [
         {k: _json_value(v) for k, v in dataclasses.asdict(row).items()} for row in rows
     ]
@@ -139,6 +140,29 @@ def _filters(
     )
 
 
+_Row = TypeVar("_Row", InstrumentPnl, LabelPnl)
+
+
+def _print_page(
+    output: OutputFormat,
+    rows: Sequence[_Row],
+    total: int,
+    noun: str,
+    header: str,
+    line: Callable[[_Row], str],
+) -> None:
+    if output is OutputFormat.JSON:
+        _print_json(rows, total)
+        return
+    if not rows:
+        typer.echo("No snapshots in the range.")
+        return
+    typer.echo(f"{total} {noun}:")
+    typer.echo(header)
+    for row in rows:
+        typer.echo(line(row))
+
+
 def report_commands() -> typer.Typer:
     """The `report` command group."""
     report = typer.Typer(
@@ -158,16 +182,14 @@ def report_commands() -> typer.Typer:
         filters = _filters(date_from, date_to, label_id, instrument_id)
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = instrument_report(database, filters)
-        if output is OutputFormat.JSON:
-            _print_json(page.rows, page.total)
-            return
-        if not page.rows:
-            typer.echo("No snapshots in the range.")
-            return
-        typer.echo(f"{page.total} instrument(s):")
-        typer.echo(_INSTRUMENT_HEADER)
-        for row in page.rows:
-            typer.echo(_instrument_line(row))
+        _print_page(
+            output,
+            page.rows,
+            page.total,
+            "instrument(s)",
+            _INSTRUMENT_HEADER,
+            _instrument_line,
+        )
 
     @report.command("by-label")
     def by_label(
@@ -181,15 +203,8 @@ def report_commands() -> typer.Typer:
         filters = _filters(date_from, date_to, label_id, instrument_id)
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = label_report(database, filters)
-        if output is OutputFormat.JSON:
-            _print_json(page.rows, page.total)
-            return
-        if not page.rows:
-            typer.echo("No snapshots in the range.")
-            return
-        typer.echo(f"{page.total} label row(s):")
-        typer.echo(_LABEL_HEADER)
-        for row in page.rows:
-            typer.echo(_label_line(row))
+        _print_page(
+            output, page.rows, page.total, "label row(s)", _LABEL_HEADER, _label_line
+        )
 
     return report
