@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -16,6 +18,7 @@ from flexledger.config import load_settings
 from flexledger.db.database import Database
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.analytics.test_csv_v1 import INSTRUMENT_HEADER, LABEL_HEADER
 from tests.fixtures.instruments import import_uabean, label_with_note
 from tests.fixtures.live_server import serve_in_thread
 from tests.fixtures.registry import installed_registry
@@ -173,3 +176,38 @@ def test_bad_parameters_answer_400(api: str) -> None:
             report_date_from="2000-06-02",
             report_date_to="2000-06-01",
         )
+
+
+def _csv(api: str, path: str, **params: str) -> list[list[str]]:
+    response = httpx.get(f"{api}{path}", params={"format": "csv", **params})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["x-schema-version"] == "v1"
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.text.endswith("\r\n")
+    return list(csv.reader(io.StringIO(response.text, newline="")))
+
+
+def test_by_instrument_csv_has_every_row(api: str) -> None:
+    # limit/offset do not page the CSV: it carries every matching row.
+    rows = _csv(api, BY_INSTRUMENT, limit="2", offset="1")
+    assert tuple(rows[0]) == INSTRUMENT_HEADER
+    assert len(rows) - 1 == _get(api, BY_INSTRUMENT)["page"]["total"]
+    symbols = [item["symbol"] for item in _get(api, BY_INSTRUMENT)["items"]]
+    assert [row[3] for row in rows[1:]] == symbols
+
+
+def test_by_label_csv_has_every_row(
+    api: str, database: Database, ids: dict[str, uuid.UUID]
+) -> None:
+    label_with_note(database, ids["AGG"], "bonds", "fixed income")
+    rows = _csv(api, BY_LABEL)
+    assert tuple(rows[0]) == LABEL_HEADER
+    assert len(rows) - 1 == _get(api, BY_LABEL)["page"]["total"]
+    assert [row[2] for row in rows[1:]] == ["bonds", ""]
+
+
+def test_unknown_format_answers_400(api: str) -> None:
+    for path in (BY_INSTRUMENT, BY_LABEL):
+        _error(api, path, "INVALID_FILTER", format="xlsx")
+        _error(api, path, "INVALID_FILTER", format="CSV")

@@ -32,6 +32,7 @@ what the user can do next::
     ├── InvalidRequestError         a request parameter is invalid (code per case)
     │   └── CaseNoteRequiredError       a case is closed without a note
     ├── NotFoundError               unknown id (a run, a case…): always NOT_FOUND
+    ├── ExportContractError         a row breaks its CSV export contract (SPEC §13)
     └── ConflictError
         ├── RunAlreadyActiveError       another run holds the run lock
         ├── CaseAlreadyClosedError      the case was resolved or dismissed before
@@ -290,6 +291,13 @@ class CaseNoteRequiredError(InvalidRequestError):
             (self.__doc__ or self.code).strip(),
             hint="Write what was decided, e.g. how the basis carries to the new line.",
         )
+
+
+class ExportContractError(FlexLedgerError):
+    """A row does not fit its CSV export contract; the export is aborted."""
+
+    code = "EXPORT_CONTRACT_VIOLATION"
+    default_hint = "This is a bug: the report rows and the CSV v1 contract disagree."
 
 
 class NotFoundError(FlexLedgerError):

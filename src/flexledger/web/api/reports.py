@@ -1,4 +1,9 @@
-"""P&L reports API: by instrument and by label, under the SPEC §12 list contract."""
+"""P&L reports API: by instrument and by label, under the SPEC §12 list contract.
+
+`?format=csv` (default `json`) answers the SPEC §13 CSV v1 table instead: every
+matching row in the requested sort (`limit`/`offset` are checked but not applied),
+`text/csv; charset=utf-8`, header `X-Schema-Version: v1`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
+from flexledger.analytics import csv_v1
 from flexledger.analytics.pnl import (
     INSTRUMENT_DEFAULT_SORT,
     INSTRUMENT_SORT_FIELDS,
@@ -24,14 +31,18 @@ from flexledger.web.deps import ContextDep
 # SPEC §12: `GET /reports/pnl/by-instrument`, `/reports/pnl/by-label`.
 router = APIRouter(prefix="/reports/pnl", tags=["reports"])
 
+_FORMATS = ("json", "csv")
 
-@router.get("/by-instrument")
-def by_instrument(request: Request, context: ContextDep) -> dict[str, Any]:
+
+@router.get("/by-instrument", response_model=None)
+def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Response:
     """P&L per instrument, by symbol.
 
-    Filters `report_date_from`, `report_date_to`, `instrument_id`, `label_id`.
+    Filters `report_date_from`, `report_date_to`, `instrument_id`, `label_id`;
+    `format` `json` (default) or `csv` (SPEC §13, all rows).
     """
     params = request.query_params
+    as_csv = _wants_csv(params)
     query = parse_list_query(
         params,
         context.settings,
@@ -44,17 +55,23 @@ def by_instrument(request: Request, context: ContextDep) -> dict[str, Any]:
         filters,
         sort_by=query.sort_by,
         sort_dir=query.sort_dir,
-        limit=query.limit,
-        offset=query.offset,
+        limit=None if as_csv else query.limit,
+        offset=0 if as_csv else query.offset,
     )
+    if as_csv:
+        return _csv(csv_v1.instrument_csv(page.rows), "pnl-by-instrument")
     items = [InstrumentPnlOut.of(r).model_dump(mode="json") for r in page.rows]
     return envelope(items, page.total, query, _normalized(filters))
 
 
-@router.get("/by-label")
-def by_label(request: Request, context: ContextDep) -> dict[str, Any]:
-    """P&L per label (sum of its instruments) plus an unlabelled row, by name."""
+@router.get("/by-label", response_model=None)
+def by_label(request: Request, context: ContextDep) -> dict[str, Any] | Response:
+    """P&L per label (sum of its instruments) plus an unlabelled row, by name.
+
+    `format` `json` (default) or `csv` (SPEC §13, all rows).
+    """
     params = request.query_params
+    as_csv = _wants_csv(params)
     query = parse_list_query(
         params,
         context.settings,
@@ -67,11 +84,38 @@ def by_label(request: Request, context: ContextDep) -> dict[str, Any]:
         filters,
         sort_by=query.sort_by,
         sort_dir=query.sort_dir,
-        limit=query.limit,
-        offset=query.offset,
+        limit=None if as_csv else query.limit,
+        offset=0 if as_csv else query.offset,
     )
+    if as_csv:
+        return _csv(csv_v1.label_csv(page.rows), "pnl-by-label")
     items = [LabelPnlOut.of(r).model_dump(mode="json") for r in page.rows]
     return envelope(items, page.total, query, _normalized(filters))
+
+
+def _wants_csv(params: Mapping[str, str]) -> bool:
+    """Whether `format` asks for CSV (`json`, the default, or `csv`).
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get("format", "json")
+    if value not in _FORMATS:
+        raise InvalidRequestError("format must be json or csv.", code="INVALID_FILTER")
+    return value == "csv"
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(
+        content=text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "X-Schema-Version": csv_v1.SCHEMA_VERSION,
+            "Content-Disposition": (
+                f'attachment; filename="{name}-{csv_v1.SCHEMA_VERSION}.csv"'
+            ),
+        },
+    )
 
 
 def _filters(params: Mapping[str, str]) -> PnlReportFilter:
