@@ -136,6 +136,23 @@ def parse_choice(
     return value
 
 
+def parse_date(params: Mapping[str, str], name: str) -> dt.date | None:
+    """A business-date filter, ``YYYY-MM-DD``; None when absent.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequestError(
+            f"{name} must be a date, YYYY-MM-DD.", code="INVALID_FILTER"
+        ) from None
+
+
 def parse_id(params: Mapping[str, str], name: str) -> uuid.UUID | None:
     """A UUID filter (e.g. ``instrument_id``).
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from flexledger.jobs.provenance import ProvenanceRequest, trace_provenance
 from flexledger.web.api.listing import (
     envelope,
     parse_choice,
+    parse_date,
     parse_id,
     parse_list_query,
 )
@@ -77,8 +77,8 @@ def _parse_request(params: Mapping[str, str]) -> ProvenanceRequest:
     instrument_id = parse_id(params, "instrument_id")
     snapshot_id = parse_id(params, "snapshot_id")
     check_id = parse_id(params, "check_id")
-    date_from = _parse_date(params, "report_date_from")
-    date_to = _parse_date(params, "report_date_to")
+    date_from = parse_date(params, "report_date_from")
+    date_to = parse_date(params, "report_date_to")
     if (kind is None) != (event_id is None):
         raise InvalidRequestError(
             "event_kind and event_id go together.", code="INVALID_FILTER"
@@ -105,23 +105,6 @@ def _parse_request(params: Mapping[str, str]) -> ProvenanceRequest:
         snapshot_id=snapshot_id,
         check_id=check_id,
     )
-
-
-def _parse_date(params: Mapping[str, str], name: str) -> dt.date | None:
-    """A business-date filter, YYYY-MM-DD.
-
-    Raises:
-        InvalidRequestError: INVALID_FILTER.
-    """
-    value = params.get(name)
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequestError(
-            f"{name} must be a date, e.g. 2026-01-31.", code="INVALID_FILTER"
-        ) from None
 
 
 def _text(value: object) -> str | None:

@@ -7,7 +7,6 @@ matching row in the requested sort (`limit`/`offset` are checked but not applied
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,7 +23,7 @@ from flexledger.analytics.pnl import (
 from flexledger.db.repositories.reports import PnlReportFilter
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.jobs.reports import instrument_report, label_report
-from flexledger.web.api.listing import envelope, parse_id, parse_list_query
+from flexledger.web.api.listing import envelope, parse_date, parse_id, parse_list_query
 from flexledger.web.api.report_schemas import InstrumentPnlOut, LabelPnlOut
 from flexledger.web.deps import ContextDep
 
@@ -124,8 +123,8 @@ def _filters(params: Mapping[str, str]) -> PnlReportFilter:
     Raises:
         InvalidRequestError: INVALID_FILTER.
     """
-    date_from = _parse_date(params, "report_date_from")
-    date_to = _parse_date(params, "report_date_to")
+    date_from = parse_date(params, "report_date_from")
+    date_to = parse_date(params, "report_date_to")
     if date_from and date_to and date_from > date_to:
         raise InvalidRequestError(
             "report_date_from must not be after report_date_to.",
@@ -149,20 +148,3 @@ def _normalized(filters: PnlReportFilter) -> dict[str, str | None]:
         "instrument_id": text(filters.instrument_id),
         "label_id": text(filters.label_id),
     }
-
-
-def _parse_date(params: Mapping[str, str], name: str) -> dt.date | None:
-    """A business-date filter, ``YYYY-MM-DD``.
-
-    Raises:
-        InvalidRequestError: INVALID_FILTER.
-    """
-    value = params.get(name)
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidRequestError(
-            f"{name} must be a date, YYYY-MM-DD.", code="INVALID_FILTER"
-        ) from None
