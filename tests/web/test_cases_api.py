@@ -15,6 +15,7 @@ from flexledger.config import load_settings
 from flexledger.db.database import Database
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.corporate import (
     import_cases_statement,
     instrument_ids,
@@ -53,11 +54,7 @@ def _case_id(api: str, symbol: str) -> str:
 
 
 def _error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == ("error", code)
-    assert body["message"]
-    return body
+    return assert_error(response, status, code)
 
 
 def test_list_follows_the_list_contract(api: str) -> None:
@@ -202,18 +199,18 @@ INVALID_BODIES: list[tuple[str, dict[str, Any], str]] = [
     ("resolve", {"resolution_note": ""}, "CASE_NOTE_REQUIRED"),
     ("resolve", {"resolution_note": "   "}, "CASE_NOTE_REQUIRED"),
     ("dismiss", {"resolution_note": " "}, "CASE_NOTE_REQUIRED"),
-    ("resolve", {}, "INVALID_REQUEST"),
-    ("dismiss", {"owner": "dana"}, "INVALID_REQUEST"),
+    ("resolve", {}, "INVALID_BODY"),
+    ("dismiss", {"owner": "dana"}, "INVALID_BODY"),
     # Decimals travel as strings (SPEC §4: Decimal only); a JSON number is refused.
-    ("resolve", {"resolution_note": "x", "cost_adjustment": 1.5}, "INVALID_REQUEST"),
-    ("resolve", {"resolution_note": "x", "cost_adjustment": "abc"}, "INVALID_REQUEST"),
+    ("resolve", {"resolution_note": "x", "cost_adjustment": 1.5}, "INVALID_BODY"),
+    ("resolve", {"resolution_note": "x", "cost_adjustment": "abc"}, "INVALID_BODY"),
     (
         "resolve",
         {"resolution_note": "x", "cost_adjustment": "1e30"},
         "INVALID_ADJUSTMENT",
     ),
     # Adjustments belong to a resolution only.
-    ("dismiss", {"resolution_note": "x", "cost_adjustment": "1"}, "INVALID_REQUEST"),
+    ("dismiss", {"resolution_note": "x", "cost_adjustment": "1"}, "INVALID_BODY"),
 ]
 
 
@@ -221,10 +218,10 @@ def test_refused_requests_change_nothing(api: str, database: Database) -> None:
     case_id = _case_id(api, "MRGR")
     for action, body, code in INVALID_BODIES:
         response = httpx.post(f"{api}{CASES}/{case_id}/{action}", json=body)
-        _error(response, 400, code)
+        _error(response, 422, code)
     with database.run_lock():
         busy = httpx.post(
             f"{api}{CASES}/{case_id}/resolve", json={"resolution_note": "done"}
         )
-    assert _error(busy, 409, "RUN_ALREADY_ACTIVE")["message"] == "run already active"
+    assert _error(busy, 409, "RUN_ALREADY_ACTIVE")["detail"] == "run already active"
     assert httpx.get(f"{api}{CASES}/{case_id}").json()["status"] == "open"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from flexledger.domain.errors import (
     ConfigError,
@@ -14,6 +15,7 @@ from flexledger.domain.errors import (
     NotFoundError,
 )
 from flexledger.web.errors import install_error_handlers, status_for
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.live_server import serve_in_thread
 
 
@@ -31,6 +33,11 @@ def test_status_for_each_error_family(error: FlexLedgerError, status: int) -> No
     assert status_for(error) == status
 
 
+class _Item(BaseModel):
+    name: str
+    quantity: int
+
+
 def _app() -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
@@ -43,25 +50,48 @@ def _app() -> FastAPI:
     def item(item_id: int) -> dict[str, int]:
         return {"item_id": item_id}
 
+    @app.post("/items")
+    def create(item: _Item) -> dict[str, str]:
+        return {"name": item.name}
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret-ish internals")
+
     return app
 
 
-def test_domain_errors_render_the_spec_body() -> None:
+def test_domain_errors_render_the_envelope() -> None:
     with serve_in_thread(_app()) as base_url:
         response = httpx.get(f"{base_url}/conflict")
     assert response.status_code == 409
     assert response.json() == {
-        "status": "error",
-        "code": "CONFLICT",
-        "message": "run already active",
+        "error": "CONFLICT",
+        "detail": "run already active",
         "hint": "Wait for the run to finish.",
     }
 
 
-def test_request_validation_answers_400_not_422() -> None:
+def test_a_bad_path_parameter_answers_400_with_the_field() -> None:
     with serve_in_thread(_app()) as base_url:
         response = httpx.get(f"{base_url}/items/not-a-number")
-    assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "INVALID_REQUEST"
-    assert body["details"][0]["location"] == "path.item_id"
+    body = assert_error(response, 400, "INVALID_REQUEST")
+    assert body["fields"][0]["field"] == "item_id"
+    assert body["fields"][0]["location"] == "path.item_id"
+
+
+def test_a_bad_body_answers_422_naming_every_field() -> None:
+    with serve_in_thread(_app()) as base_url:
+        response = httpx.post(f"{base_url}/items", json={"quantity": "many"})
+    body = assert_error(response, 422, "INVALID_BODY")
+    assert {f["field"] for f in body["fields"]} == {"name", "quantity"}
+    assert "name" in body["detail"]
+    assert "quantity" in body["detail"]
+
+
+def test_an_unexpected_error_answers_500_without_its_message() -> None:
+    with serve_in_thread(_app()) as base_url:
+        response = httpx.get(f"{base_url}/boom")
+    body = assert_error(response, 500, "INTERNAL_ERROR")
+    assert "secret-ish" not in response.text
+    assert body["hint"]

@@ -10,6 +10,7 @@ from flexledger.db.database import Database
 from flexledger.db.migration import head_revision
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.live_server import serve_in_thread
 from tests.fixtures.registry import installed_registry
 
@@ -83,12 +84,12 @@ def test_schema_behind_head_answers_503_naming_the_command(
 def test_unknown_routes_use_the_spec_error_body(database: Database) -> None:
     with serve_in_thread(create_app(_context(database))) as base_url:
         response = httpx.get(f"{base_url}/no-such-page")
-    assert response.status_code == 404
     assert response.json() == {
-        "status": "error",
-        "code": "NOT_FOUND",
-        "message": "Not Found",
+        "error": "NOT_FOUND",
+        "detail": "Not Found",
+        "hint": None,
     }
+    assert_error(response, 404, "NOT_FOUND")
 
 
 def test_creating_the_app_opens_no_connection() -> None:

@@ -18,6 +18,7 @@ from flexledger.db.database import Database
 from flexledger.web.api import ingestion as ingestion_api
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.flex_files import FLEX_DIR
 from tests.fixtures.flex_server import QUERY_ID, FlexWorld
 from tests.fixtures.live_server import serve_in_thread
@@ -133,8 +134,7 @@ def test_bad_list_parameters_answer_400_with_their_code(
     api: str, params: dict[str, str], code: str
 ) -> None:
     response = httpx.get(f"{api}/ingestion/runs", params=params)
-    assert response.status_code == 400
-    assert response.json()["code"] == code
+    assert_error(response, 400, code)
 
 
 def test_run_detail_and_missing_sections(api: str) -> None:
@@ -145,26 +145,24 @@ def test_run_detail_and_missing_sections(api: str) -> None:
     assert missing["error_code"] == "MISSING_REQUIRED_SECTION"
     assert "OpenPositions" in missing["missing_hard_required"]
     unknown = httpx.get(f"{api}/ingestion/runs/00000000-0000-0000-0000-000000000000")
-    assert unknown.status_code == 404
-    assert unknown.json()["code"] == "NOT_FOUND"
+    assert_error(unknown, 404, "NOT_FOUND")
     assert httpx.get(f"{api}/ingestion/runs/not-a-uuid").status_code == 400
 
 
 def test_uploads_while_a_run_is_active_answer_409(api: str, database: Database) -> None:
     with database.run_lock():
         response = _upload(api, COMPLETE)
-    assert response.status_code == 409
     assert response.json() == {
-        "status": "error",
-        "code": "RUN_ALREADY_ACTIVE",
-        "message": "run already active",
+        "error": "RUN_ALREADY_ACTIVE",
+        "detail": "run already active",
+        "hint": None,
     }
+    assert_error(response, 409, "RUN_ALREADY_ACTIVE")
 
 
 def test_fetch_now_needs_the_ibkr_settings(api: str) -> None:
     response = httpx.post(f"{api}/ingestion/run")
-    assert response.status_code == 400
-    assert "IBKR_FLEX_TOKEN" in response.json()["message"]
+    assert "IBKR_FLEX_TOKEN" in assert_error(response, 400, "CONFIG_INVALID")["detail"]
 
 
 def test_fetch_now_starts_a_run_that_succeeds(
@@ -207,7 +205,7 @@ def test_uploads_over_the_size_limit_are_refused_before_reading(
     monkeypatch.setattr(ingestion_api, "MAX_UPLOAD_BYTES", 1_000)
     response = _upload(api, COMPLETE)
     assert response.status_code == 413
-    assert response.json()["code"] == "STATEMENT_TOO_LARGE"
+    assert response.json()["error"] == "STATEMENT_TOO_LARGE"
     assert httpx.get(f"{api}/ingestion/runs").json()["page"]["total"] == 0
 
 
@@ -239,7 +237,7 @@ def test_reprocess_rebuilds_from_raw_and_validates_its_scope(api: str) -> None:
     assert _upload(api, COMPLETE).status_code == 200
     half = httpx.post(f"{api}/ingestion/reprocess", json={"period_key": "2025-01-15"})
     assert half.status_code == 400
-    assert half.json()["code"] == "INVALID_REPROCESS_SCOPE"
+    assert half.json()["error"] == "INVALID_REPROCESS_SCOPE"
     everything = httpx.post(f"{api}/ingestion/reprocess", json={})
     assert everything.status_code == 200, everything.text
     body = everything.json()

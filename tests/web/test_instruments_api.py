@@ -16,6 +16,7 @@ from flexledger.config import load_settings
 from flexledger.db.database import Database
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.instruments import (
     ACTIVE_SYMBOLS,
     INSTRUMENT_COUNT,
@@ -55,10 +56,7 @@ def _list(api: str, **params: str) -> dict[str, Any]:
 
 
 def _error(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert (body["status"], body["code"]) == ("error", code)
-    assert body["message"]
+    assert_error(response, status, code)
 
 
 def test_list_follows_the_list_contract(api: str) -> None:

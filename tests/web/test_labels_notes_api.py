@@ -17,6 +17,7 @@ from flexledger.db.database import Database
 from flexledger.db.tables import EventTradeFillRow
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.corporate import import_cases_statement, instrument_ids
 from tests.fixtures.live_server import serve_in_thread
 from tests.fixtures.registry import installed_registry
@@ -42,11 +43,7 @@ def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
 
 
 def _error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == ("error", code)
-    assert body["message"]
-    return body
+    return assert_error(response, status, code)
 
 
 def _label(api: str, name: str, **fields: str) -> dict[str, Any]:
@@ -113,9 +110,9 @@ def test_labels_crud_and_the_list_contract(api: str) -> None:
     assert (renamed["name"], renamed["color"]) == ("Momentum", "#00aa00")
     cleared = _ok(httpx.patch(url, json={"color": None}))
     assert (cleared["name"], cleared["color"]) == ("Momentum", None)
-    _error(httpx.patch(url, json={}), 400, "INVALID_LABEL")
-    _error(httpx.patch(url, json={"name": "  "}), 400, "INVALID_LABEL")
-    _error(httpx.patch(url, json={"colour": "red"}), 400, "INVALID_REQUEST")
+    _error(httpx.patch(url, json={}), 422, "INVALID_LABEL")
+    _error(httpx.patch(url, json={"name": "  "}), 422, "INVALID_LABEL")
+    _error(httpx.patch(url, json={"colour": "red"}), 422, "INVALID_BODY")
 
 
 def test_duplicate_names_conflict_whatever_their_case(api: str) -> None:
@@ -124,14 +121,14 @@ def test_duplicate_names_conflict_whatever_their_case(api: str) -> None:
     body = _error(
         httpx.post(f"{api}/labels", json={"name": "GROWTH"}), 409, "DUPLICATE_LABEL"
     )
-    assert "Growth" in body["message"]
+    assert "Growth" in body["detail"]
     _error(
         httpx.patch(f"{api}/labels/{value['label_id']}", json={"name": "growth"}),
         409,
         "DUPLICATE_LABEL",
     )
-    _error(httpx.post(f"{api}/labels", json={"name": ""}), 400, "INVALID_LABEL")
-    _error(httpx.post(f"{api}/labels", json={}), 400, "INVALID_REQUEST")
+    _error(httpx.post(f"{api}/labels", json={"name": ""}), 422, "INVALID_LABEL")
+    _error(httpx.post(f"{api}/labels", json={}), 422, "INVALID_BODY")
 
 
 @pytest.mark.parametrize(
@@ -259,7 +256,7 @@ def test_notes_crud_filters_and_targets(api: str, database: Database) -> None:
         "sold half",
         on_instrument["created_at_utc"],
     )
-    _error(httpx.patch(url, json={"content": " "}), 400, "INVALID_NOTE")
+    _error(httpx.patch(url, json={"content": " "}), 422, "INVALID_NOTE")
     assert _ok(httpx.delete(url)) == {
         "note_id": on_instrument["note_id"],
         "deleted": True,
@@ -271,16 +268,16 @@ def test_notes_crud_filters_and_targets(api: str, database: Database) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"content": "x"}, 400, "INVALID_NOTE_TARGET"),
-        ({"content": "x", "event_kind": "trade_fill"}, 400, "INVALID_NOTE_TARGET"),
+        ({"content": "x"}, 422, "INVALID_NOTE_TARGET"),
+        ({"content": "x", "event_kind": "trade_fill"}, 422, "INVALID_NOTE_TARGET"),
         (
             {"content": "x", "event_kind": "trade", "event_id": str(uuid.uuid4())},
-            400,
+            422,
             "INVALID_NOTE_TARGET",
         ),
         (
             {"content": "x", "event_kind": "fx", "event_id": "1"},
-            400,
+            422,
             "INVALID_NOTE_TARGET",
         ),
         (
@@ -289,7 +286,7 @@ def test_notes_crud_filters_and_targets(api: str, database: Database) -> None:
                 "label_id": str(uuid.uuid4()),
                 "instrument_id": str(uuid.uuid4()),
             },
-            400,
+            422,
             "INVALID_NOTE_TARGET",
         ),
         ({"content": "x", "instrument_id": str(uuid.uuid4())}, 404, "NOT_FOUND"),
@@ -299,8 +296,8 @@ def test_notes_crud_filters_and_targets(api: str, database: Database) -> None:
             404,
             "NOT_FOUND",
         ),
-        ({"content": "", "instrument_id": str(uuid.uuid4())}, 400, "INVALID_NOTE"),
-        ({"text": "x"}, 400, "INVALID_REQUEST"),
+        ({"content": "", "instrument_id": str(uuid.uuid4())}, 422, "INVALID_NOTE"),
+        ({"text": "x"}, 422, "INVALID_BODY"),
     ],
 )
 def test_bad_notes_are_refused(

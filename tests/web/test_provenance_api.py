@@ -17,6 +17,7 @@ from flexledger.db.database import Database
 from flexledger.db.tables import LedgerCheckRow, PnlSnapshotDailyRow
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.instruments import import_uabean
 from tests.fixtures.live_server import serve_in_thread
 from tests.fixtures.registry import installed_registry
@@ -51,10 +52,7 @@ def _get(api: str, **params: str) -> dict[str, Any]:
 
 
 def _error(api: str, status: int, code: str, **params: str) -> None:
-    response = httpx.get(f"{api}{PROVENANCE}", params=params)
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert (body["status"], body["code"]) == ("error", code)
+    assert_error(httpx.get(f"{api}{PROVENANCE}", params=params), status, code)
 
 
 def test_instrument_form_pages_events_with_raw_rows(

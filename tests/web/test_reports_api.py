@@ -19,6 +19,7 @@ from flexledger.db.database import Database
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
 from tests.analytics.test_csv_v1 import INSTRUMENT_HEADER, LABEL_HEADER
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.instruments import import_uabean, label_with_note
 from tests.fixtures.live_server import serve_in_thread
 from tests.fixtures.registry import installed_registry
@@ -64,11 +65,7 @@ def _get(api: str, path: str, **params: str) -> dict[str, Any]:
 
 
 def _error(api: str, path: str, code: str, **params: str) -> None:
-    response = httpx.get(f"{api}{path}", params=params)
-    assert response.status_code == 400, response.text
-    body = response.json()
-    assert (body["status"], body["code"]) == ("error", code)
-    assert body["message"]
+    assert_error(httpx.get(f"{api}{path}", params=params), 400, code)
 
 
 def test_by_instrument_follows_the_list_contract(

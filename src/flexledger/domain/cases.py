@@ -120,4 +120,5 @@ def _adjustment(
             f"{name} must be a finite decimal with at most "
             f"{scale.precision - scale.scale} digits before the point.",
             code=INVALID_ADJUSTMENT,
+            fields=(name,),
         ) from None

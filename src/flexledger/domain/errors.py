@@ -273,9 +273,16 @@ class InvalidRequestError(FlexLedgerError):
     code = "INVALID_REQUEST"
 
     def __init__(
-        self, message: str, *, code: str | None = None, hint: str = ""
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        hint: str = "",
+        fields: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message, hint=hint)
+        # The body fields at fault: the API answers 422 naming them.
+        self.fields = fields
         if code is not None:
             # SPEC §12 names each case (INVALID_PAGINATION, INVALID_SORT_FIELD…).
             self.code = code  # type: ignore[misc]
@@ -290,6 +297,7 @@ class CaseNoteRequiredError(InvalidRequestError):
         super().__init__(
             (self.__doc__ or self.code).strip(),
             hint="Write what was decided, e.g. how the basis carries to the new line.",
+            fields=("resolution_note",),
         )
 
 

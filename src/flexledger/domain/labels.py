@@ -74,6 +74,7 @@ class EventRef:
                 f"event kind {kind!r} is not one of {kinds}.",
                 code=INVALID_NOTE_TARGET,
                 hint="Write an event as KIND:ID, e.g. trade_fill:<uuid>.",
+                fields=("event_kind",),
             ) from None
         try:
             identifier = (
@@ -81,7 +82,9 @@ class EventRef:
             )
         except ValueError:
             raise InvalidRequestError(
-                f"event id {event_id!r} is not a UUID.", code=INVALID_NOTE_TARGET
+                f"event id {event_id!r} is not a UUID.",
+                code=INVALID_NOTE_TARGET,
+                fields=("event_id",),
             ) from None
         return cls(event_kind, identifier)
 
@@ -104,6 +107,7 @@ class NoteTarget:
                 "A note needs exactly one target: an instrument, a label or an event.",
                 code=INVALID_NOTE_TARGET,
                 hint="Give instrument_id, label_id, or event_kind with event_id.",
+                fields=("instrument_id", "label_id", "event_kind", "event_id"),
             )
 
 
@@ -138,11 +142,14 @@ def label_name(name: str) -> str:
     """
     text = " ".join(name.split())
     if not text:
-        raise InvalidRequestError("A label name cannot be blank.", code=INVALID_LABEL)
+        raise InvalidRequestError(
+            "A label name cannot be blank.", code=INVALID_LABEL, fields=("name",)
+        )
     if len(text) > MAX_LABEL_NAME:
         raise InvalidRequestError(
             f"A label name has at most {MAX_LABEL_NAME} characters.",
             code=INVALID_LABEL,
+            fields=("name",),
         )
     return text
 
@@ -166,9 +173,13 @@ def note_content(content: str) -> str:
     """
     text = content.strip()
     if not text:
-        raise InvalidRequestError("A note cannot be blank.", code=INVALID_NOTE)
+        raise InvalidRequestError(
+            "A note cannot be blank.", code=INVALID_NOTE, fields=("content",)
+        )
     if len(text) > MAX_NOTE_CONTENT:
         raise InvalidRequestError(
-            f"A note has at most {MAX_NOTE_CONTENT} characters.", code=INVALID_NOTE
+            f"A note has at most {MAX_NOTE_CONTENT} characters.",
+            code=INVALID_NOTE,
+            fields=("content",),
         )
     return text

@@ -1,16 +1,22 @@
-"""One place that turns errors into HTTP responses (SPEC §12 error body).
+"""One place that turns errors into HTTP responses.
 
-Body: ``{"status": "error", "code", "message", "hint"?, "details"?}``.
-Request validation answers 400, never the framework's 422 (SPEC D-10).
+Every 4xx/5xx answers one JSON envelope: ``{"error": CODE, "detail": what went
+wrong, "hint": what to do or null}``; a request whose parameters or body fail
+validation adds ``fields``, one entry per offending field. A bad query or path
+parameter is 400 (the SPEC §12 codes); a bad request body is 422 with the field
+names (the issue overrides SPEC D-10 there).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flexledger.domain.errors import (
@@ -24,6 +30,8 @@ from flexledger.domain.errors import (
     StatementTooLargeError,
 )
 
+_log = logging.getLogger(__name__)
+
 # Most specific first: the first matching class decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[FlexLedgerError], int], ...] = (
     (NotFoundError, 404),
@@ -35,6 +43,25 @@ STATUS_BY_ERROR: tuple[tuple[type[FlexLedgerError], int], ...] = (
     (DatabaseError, 503),
 )
 
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+class FieldProblemOut(BaseModel):
+    """One field that failed validation."""
+
+    field: str
+    location: str
+    problem: str
+
+
+class ErrorOut(BaseModel):
+    """The error envelope of every 4xx/5xx answer."""
+
+    error: str
+    detail: str
+    hint: str | None = None
+    fields: list[FieldProblemOut] | None = None
+
 
 def status_for(error: FlexLedgerError) -> int:
     """The HTTP status for an error class (500 when nothing more specific fits)."""
@@ -45,19 +72,33 @@ def status_for(error: FlexLedgerError) -> int:
 
 
 def error_body(
-    code: str, message: str, *, hint: str = "", details: Any = None
+    code: str,
+    detail: str,
+    *,
+    hint: str = "",
+    fields: Sequence[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The SPEC §12 error envelope."""
-    body: dict[str, Any] = {"status": "error", "code": code, "message": message}
-    if hint:
-        body["hint"] = hint
-    if details is not None:
-        body["details"] = details
+    """The error envelope: `error`, `detail`, `hint` (null when none), `fields`?."""
+    body: dict[str, Any] = {"error": code, "detail": detail, "hint": hint or None}
+    if fields is not None:
+        body["fields"] = list(fields)
     return body
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries: each status answers the error envelope."""
+    return {status: {"model": ErrorOut} for status in statuses}
 
 
 async def _flexledger_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FlexLedgerError)  # noqa: S101 - registered for this class
+    if isinstance(exc, InvalidRequestError) and exc.fields:
+        fields = [
+            {"field": name, "location": f"body.{name}", "problem": exc.message}
+            for name in exc.fields
+        ]
+        body = error_body(exc.code, exc.message, hint=exc.hint, fields=fields)
+        return JSONResponse(body, status_code=422)
     return JSONResponse(
         error_body(exc.code, exc.message, hint=exc.hint), status_code=status_for(exc)
     )
@@ -65,26 +106,57 @@ async def _flexledger_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it
-    details = [
-        {
-            "location": ".".join(str(part) for part in error["loc"]),
-            "problem": error["msg"],
-        }
-        for error in exc.errors()
-    ]
-    return JSONResponse(
-        error_body("INVALID_REQUEST", "The request is not valid.", details=details),
-        status_code=400,
+    fields = []
+    in_body = False
+    for error in exc.errors():
+        location = [str(part) for part in error["loc"]]
+        in_body = in_body or location[:1] == ["body"]
+        fields.append(
+            {
+                "field": location[-1] if len(location) > 1 else location[0],
+                "location": ".".join(location),
+                "problem": str(error["msg"]),
+            }
+        )
+    if in_body:
+        body = error_body(
+            "INVALID_BODY",
+            "The request body is not valid: "
+            + ", ".join(f["field"] for f in fields)
+            + ".",
+            hint="Correct the fields named in `fields` and send it again.",
+            fields=fields,
+        )
+        return JSONResponse(body, status_code=422)
+    body = error_body(
+        "INVALID_REQUEST",
+        "The request is not valid: " + ", ".join(f["field"] for f in fields) + ".",
+        fields=fields,
     )
+    return JSONResponse(body, status_code=400)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it
-    code = "NOT_FOUND" if exc.status_code == 404 else f"HTTP_{exc.status_code}"
+    code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
     return JSONResponse(
         error_body(code, str(exc.detail)),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    # The message of an unknown exception may carry anything (paths, SQL, a
+    # secret in a URL): it goes to the log only, never into the response.
+    _log.error("unhandled error", exc_info=exc)
+    return JSONResponse(
+        error_body(
+            "INTERNAL_ERROR",
+            "The server hit an unexpected error.",
+            hint="The server log has the cause; retry, and report it if it repeats.",
+        ),
+        status_code=500,
     )
 
 
@@ -93,3 +165,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FlexLedgerError, _flexledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

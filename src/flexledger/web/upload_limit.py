@@ -14,6 +14,7 @@ from collections.abc import Callable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from flexledger.domain.errors import StatementTooLargeError
+from flexledger.web.errors import error_body
 
 
 class UploadLimit:
@@ -76,14 +77,7 @@ def _too_large(limit: int) -> StatementTooLargeError:
 
 async def _refuse(send: Send, limit: int) -> None:
     error = _too_large(limit)
-    body = json.dumps(
-        {
-            "status": "error",
-            "code": error.code,
-            "message": error.message,
-            "hint": error.hint,
-        }
-    ).encode()
+    body = json.dumps(error_body(error.code, error.message, hint=error.hint)).encode()
     await send(
         {
             "type": "http.response.start",

@@ -73,7 +73,9 @@ def update_one(
     404 unknown label, 409 DUPLICATE_LABEL, 400 nothing to change or a blank name.
     """
     if not body.model_fields_set:
-        raise InvalidRequestError("Give name and/or color.", code=INVALID_LABEL)
+        raise InvalidRequestError(
+            "Give name and/or color.", code=INVALID_LABEL, fields=("name", "color")
+        )
     label = update_label(
         context.database,
         label_id,
