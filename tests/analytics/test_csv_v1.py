@@ -12,9 +12,11 @@ from decimal import Decimal
 import pytest
 
 from flexledger.analytics.csv_v1 import (
+    DIFF_COLUMNS,
     INSTRUMENT_COLUMNS,
     LABEL_COLUMNS,
     Column,
+    diff_csv,
     format_cell,
     instrument_csv,
     label_csv,
@@ -46,6 +48,25 @@ LABEL_HEADER = (
     "total_pnl",
     "fees",
     "withholding_tax",
+    "provisional",
+)
+
+DIFF_HEADER = (
+    "report_date_local",
+    "instrument_id",
+    "conid",
+    "symbol",
+    "metric",
+    "broker_value",
+    "economic_value",
+    "abs_diff",
+    "rel_diff",
+    "tolerance_abs",
+    "tolerance_rel",
+    "within_tolerance",
+    "formula_context",
+    "source_event_id",
+    "source_raw_record_id",
     "provisional",
 )
 
@@ -113,6 +134,11 @@ def test_instrument_header_is_the_spec_column_list() -> None:
 def test_label_header_is_the_spec_column_list() -> None:
     assert tuple(c.name for c in LABEL_COLUMNS) == LABEL_HEADER
     assert label_csv([]) == ",".join(LABEL_HEADER) + "\r\n"
+
+
+def test_diff_header_is_the_spec_column_list() -> None:
+    assert tuple(c.name for c in DIFF_COLUMNS) == DIFF_HEADER
+    assert diff_csv([]) == ",".join(DIFF_HEADER) + "\r\n"
 
 
 def test_instrument_row_cells_follow_the_formats() -> None:

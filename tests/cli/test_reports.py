@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 from flexledger.db.database import Database
+from tests.analytics.test_csv_v1 import DIFF_HEADER, INSTRUMENT_HEADER
 from tests.fixtures.environment import clean_environ
 from tests.fixtures.instruments import import_uabean, label_with_note
 
@@ -64,3 +67,37 @@ def test_by_instrument_table_and_by_label_json(
     assert row["label_name"] == "bonds"
     assert row["instrument_ids"] == [str(ids["AGG"])]
     assert (row["total_pnl"], row["provisional"]) == ("33.38631848", True)
+
+
+def test_by_instrument_csv_is_the_v1_export(database: Database, tmp_path: Path) -> None:
+    import_uabean(database)
+    shown = _report(database, tmp_path, "by-instrument", "--format", "csv")
+    assert shown.returncode == 0, shown.stderr
+    rows = list(csv.reader(io.StringIO(shown.stdout)))
+    assert tuple(rows[0]) == INSTRUMENT_HEADER
+    assert {row[3] for row in rows[1:]} >= {"AAPL", "AGG"}
+
+
+def test_reconciliation_table_csv_and_failing_only(
+    database: Database, tmp_path: Path
+) -> None:
+    import_uabean(database)
+    table = _report(database, tmp_path, "reconciliation")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "4 comparison(s), 0 out of tolerance:"
+    assert lines[1].split()[:3] == ["date", "symbol", "metric"]
+    assert any("AGG" in line and "realized_pnl" in line for line in lines[2:])
+    assert sum("missing_opening_lot" in line for line in lines) == 2
+
+    exported = _report(database, tmp_path, "reconciliation", "--format", "csv")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.reader(io.StringIO(exported.stdout)))
+    assert tuple(rows[0]) == DIFF_HEADER
+    assert len(rows) == 5
+
+    failing = _report(database, tmp_path, "reconciliation", "--failing")
+    assert failing.returncode == 0, failing.stderr
+    assert failing.stdout.strip() == "Nothing to compare in the range."
+    bad = _report(database, tmp_path, "reconciliation", "--metric", "nav")
+    assert bad.returncode != 0

@@ -27,6 +27,7 @@ from tests.fixtures.registry import installed_registry
 
 REGISTRY = installed_registry()
 UABEAN = FLEX_DIR / "OSadovy__uabean__beancount.xml"
+FILE17 = FLEX_DIR / "portfolio-performance__portfolio__testIBFlexStatementFile17.xml"
 _DERIVED = (PositionLotRow, LotClosureRow, LedgerCheckRow, PnlSnapshotDailyRow)
 _VOLATILE = {"created_at_utc", "updated_at_utc", "ingestion_run_id"}
 
@@ -116,6 +117,21 @@ def test_incremental_and_full_rebuilds_give_the_same_rows(database: Database) ->
     for _ in range(2):
         assert reprocess(database, _settings(), REGISTRY).succeeded
         assert _ledger_digest(database) == after_import
+
+
+def test_positions_without_events_are_seeded_by_the_import_itself(
+    database: Database,
+) -> None:
+    # File17 reports 11 stock positions and no trade: history older than the file.
+    _import(database, FILE17.read_bytes(), FILE17.name)
+    after_import = _ledger_digest(database)
+    lots = _by_symbol(database, PositionLotRow)
+    assert len(lots) == 11
+    assert {lot.basis_source for found in lots.values() for lot in found} == {
+        "broker_position"
+    }
+    assert reprocess(database, _settings(), REGISTRY).succeeded
+    assert _ledger_digest(database) == after_import
 
 
 _statement = one_account_statement

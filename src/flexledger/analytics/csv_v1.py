@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Literal
 
 from flexledger.analytics.pnl import InstrumentPnl, LabelPnl
+from flexledger.analytics.reconciliation import DiffRow
 from flexledger.domain.errors import ExportContractError
 
 SCHEMA_VERSION = "v1"
@@ -79,6 +80,32 @@ LABEL_COLUMNS: tuple[Column, ...] = (
     Column("withholding_tax", "dec"),
     Column("provisional", "boolean"),
 )
+
+
+# SPEC §13, `/reports/reconciliation/diff`, columns 1-16 in order.
+DIFF_COLUMNS: tuple[Column, ...] = (
+    Column("report_date_local", "date"),
+    Column("instrument_id", "uuid"),
+    Column("conid", "text"),
+    Column("symbol", "text"),
+    Column("metric", "text"),
+    Column("broker_value", "dec", nullable=True),
+    Column("economic_value", "dec", nullable=True),
+    Column("abs_diff", "dec"),
+    Column("rel_diff", "dec", nullable=True),
+    Column("tolerance_abs", "dec"),
+    Column("tolerance_rel", "dec"),
+    Column("within_tolerance", "boolean"),
+    Column("formula_context", "text", nullable=True),
+    Column("source_event_id", "uuid", nullable=True),
+    Column("source_raw_record_id", "uuid", nullable=True),
+    Column("provisional", "boolean"),
+)
+
+
+def diff_csv(rows: Iterable[DiffRow]) -> str:
+    """The reconciliation diff CSV v1 text of `rows`, header first."""
+    return write_csv(DIFF_COLUMNS, rows)
 
 
 def instrument_csv(rows: Iterable[InstrumentPnl]) -> str:

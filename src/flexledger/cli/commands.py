@@ -16,6 +16,7 @@ import typer
 from flexledger import __version__
 from flexledger.cli.cases import cases_commands
 from flexledger.cli.check import register as register_check
+from flexledger.cli.demo import register as register_demo
 from flexledger.cli.dev import dev_commands
 from flexledger.cli.ingestion import register as register_ingestion
 from flexledger.cli.instruments import instruments_commands
@@ -97,6 +98,7 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
     register_reprocess(app, runtime.registry)
     register_check(app)
     register_provenance(app)
+    register_demo(app, runtime.serve, runtime.registry)
     app.add_typer(cases_commands(), name="cases")
     app.add_typer(instruments_commands(), name="instruments")
     app.add_typer(labels_commands(), name="labels")

@@ -1,63 +1,43 @@
-"""`flexledger report`: P&L by instrument or by label, as a table or JSON."""
+"""`flexledger report`: P&L by instrument or by label (table, JSON or CSV v1).
+
+The group also holds `coverage` and `reconciliation` (their own modules).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
 import typer
 
+from flexledger.analytics import csv_v1
 from flexledger.analytics.pnl import InstrumentPnl, LabelPnl
+from flexledger.cli.coverage import add_coverage_command
 from flexledger.cli.output import current_database, reported_errors
+from flexledger.cli.reconciliation import add_reconciliation_command
+from flexledger.cli.report_options import (
+    FormatOption,
+    FromOption,
+    InstrumentOption,
+    LabelOption,
+    OutputFormat,
+    ToOption,
+    check_range,
+    json_value,
+)
+from flexledger.cli.report_options import decimal_text as _cell
 from flexledger.config import Capability
 from flexledger.db.repositories.reports import PnlReportFilter
 from flexledger.jobs.reports import instrument_report, label_report
 
 
-class OutputFormat(enum.StrEnum):
-    """How a report is printed."""
-
-    TABLE = "table"
-    JSON = "json"
-
-
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an id (a UUID)") from None
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _text(value: Decimal | None) -> str:
-    return "-" if value is None else format(value, "f")
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, uuid.UUID | dt.date):
-        return str(value)
-    if isinstance(value, tuple | list):
-        return [_json_value(v) for v in value]
-    return value
-
-
 def _print_json(rows: Sequence[InstrumentPnl | LabelPnl], total: int) -> None:
     items = [
-        {k: _json_value(v) for k, v in dataclasses.asdict(row).items()} for row in rows
+        {k: json_value(v) for k, v in dataclasses.asdict(row).items()} for row in rows
     ]
     typer.echo(json.dumps({"items": items, "total": total}, indent=2))
 
@@ -73,9 +53,9 @@ def _flags(row: InstrumentPnl | LabelPnl) -> str:
 
 def _instrument_line(row: InstrumentPnl) -> str:
     return (
-        f"{row.report_date_local}  {row.symbol:<10}  {_text(row.position_qty):>18}  "
-        f"{_text(row.realized_pnl):>16}  {_text(row.unrealized_pnl):>16}  "
-        f"{_text(row.total_pnl):>16}  {_text(row.economic_pnl):>16}  "
+        f"{row.report_date_local}  {row.symbol:<10}  {_cell(row.position_qty):>18}  "
+        f"{_cell(row.realized_pnl):>16}  {_cell(row.unrealized_pnl):>16}  "
+        f"{_cell(row.total_pnl):>16}  {_cell(row.economic_pnl):>16}  "
         f"{row.currency}  {row.instrument_id}  {_flags(row)}"
     ).rstrip()
 
@@ -84,8 +64,8 @@ def _label_line(row: LabelPnl) -> str:
     name = row.label_name if row.label_name is not None else "(unlabelled)"
     return (
         f"{row.report_date_local}  {name:<16}  {row.instrument_count:>3}  "
-        f"{_text(row.realized_pnl):>16}  {_text(row.unrealized_pnl):>16}  "
-        f"{_text(row.total_pnl):>16}  {_text(row.economic_pnl):>16}  "
+        f"{_cell(row.realized_pnl):>16}  {_cell(row.unrealized_pnl):>16}  "
+        f"{_cell(row.total_pnl):>16}  {_cell(row.economic_pnl):>16}  "
         f"{row.currency}  {row.label_id or '-'}  {_flags(row)}"
     ).rstrip()
 
@@ -99,30 +79,6 @@ _LABEL_HEADER = (
     f"{'unrealized':>16}  {'total':>16}  {'economic':>16}"
 )
 
-FromOption = Annotated[
-    dt.date | None,
-    typer.Option(
-        "--from", parser=_date, metavar="DATE", help="First business date (YYYY-MM-DD)."
-    ),
-]
-ToOption = Annotated[
-    dt.date | None,
-    typer.Option(
-        "--to", parser=_date, metavar="DATE", help="Last business date (YYYY-MM-DD)."
-    ),
-]
-LabelOption = Annotated[
-    uuid.UUID | None,
-    typer.Option("--label", parser=_uuid, metavar="LABEL_ID", help="Only this label."),
-]
-InstrumentOption = Annotated[
-    uuid.UUID | None,
-    typer.Option(
-        "--instrument", parser=_uuid, metavar="ID", help="Only this instrument."
-    ),
-]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table or json.")]
-
 
 def _filters(
     date_from: dt.date | None,
@@ -130,8 +86,7 @@ def _filters(
     label_id: uuid.UUID | None,
     instrument_id: uuid.UUID | None,
 ) -> PnlReportFilter:
-    if date_from and date_to and date_from > date_to:
-        raise typer.BadParameter("--from must not be after --to")
+    check_range(date_from, date_to)
     return PnlReportFilter(
         report_date_from=date_from,
         report_date_to=date_to,
@@ -150,7 +105,11 @@ def _print_page(
     noun: str,
     header: str,
     line: Callable[[_Row], str],
+    as_csv: Callable[[Sequence[_Row]], str],
 ) -> None:
+    if output is OutputFormat.CSV:
+        typer.echo(as_csv(rows), nl=False)
+        return
     if output is OutputFormat.JSON:
         _print_json(rows, total)
         return
@@ -189,6 +148,7 @@ def report_commands() -> typer.Typer:
             "instrument(s)",
             _INSTRUMENT_HEADER,
             _instrument_line,
+            csv_v1.instrument_csv,
         )
 
     @report.command("by-label")
@@ -204,7 +164,15 @@ def report_commands() -> typer.Typer:
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = label_report(database, filters)
         _print_page(
-            output, page.rows, page.total, "label row(s)", _LABEL_HEADER, _label_line
+            output,
+            page.rows,
+            page.total,
+            "label row(s)",
+            _LABEL_HEADER,
+            _label_line,
+            csv_v1.label_csv,
         )
 
+    add_coverage_command(report)
+    add_reconciliation_command(report)
     return report

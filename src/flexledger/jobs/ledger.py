@@ -50,6 +50,7 @@ class LedgerStage:
         started = time.monotonic()
         repository = LedgerRepository(uow)
         touched = repository.touched_by_run(run.ingestion_run_id)
+        _add_reported_positions(uow, run, touched)
         statement_date = repository.first_statement_date(run.ingestion_run_id)
         if not touched and statement_date is None:
             timeline.add(
@@ -73,6 +74,25 @@ class LedgerStage:
         )
         details["ledger_duration_ms"] = _elapsed_ms(started)
         timeline.add(Stage.SNAPSHOT, StageStatus.COMPLETED, **details)
+
+
+def _add_reported_positions(
+    uow: UnitOfWork, run: IngestionRun, touched: dict[uuid.UUID, dt.date]
+) -> None:
+    """Add the stocks the run's OpenPositions name, at their dates.
+
+    A statement may report a position with no event behind it (history older
+    than the first import): a full rebuild seeds and checks it, so the
+    incremental run must look at it too.
+    """
+    rows = CanonicalRepository(uow).run_rows_in_section(
+        run.ingestion_run_id, "OpenPositions"
+    )
+    for reported in filter(None, map(reported_position, rows)):
+        instrument_id = instrument_id_for(reported.account_id, reported.conid)
+        known = touched.get(instrument_id)
+        day = reported.report_date
+        touched[instrument_id] = day if known is None else min(known, day)
 
 
 def recompute(

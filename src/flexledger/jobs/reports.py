@@ -87,13 +87,14 @@ def _instrument_rows(
     with database.unit_of_work() as uow:
         records = ReportRepository(uow).snapshots(filters)
     return pnl_by_instrument(
-        (_figures(r) for r in records),
+        (snapshot_figures(r) for r in records),
         date_from=filters.report_date_from,
         date_to=filters.report_date_to,
     )
 
 
-def _figures(record: SnapshotRecord) -> SnapshotFigures:
+def snapshot_figures(record: SnapshotRecord) -> SnapshotFigures:
+    """A stored snapshot as the pure report modules read it."""
     return SnapshotFigures(
         instrument_id=record.instrument_id,
         conid=record.conid,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from flexledger.web.api import cases, health, ingestion, instruments, labels, notes
+from flexledger.web.api.coverage import router as coverage_router
 from flexledger.web.api.provenance import router as provenance_router
+from flexledger.web.api.reconciliation import router as reconciliation_router
 from flexledger.web.api.reports import router as reports_router
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
@@ -43,4 +45,6 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(notes.router)
     app.include_router(provenance_router)
     app.include_router(reports_router)
+    app.include_router(reconciliation_router)
+    app.include_router(coverage_router)
     return app

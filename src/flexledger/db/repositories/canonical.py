@@ -123,6 +123,15 @@ class CanonicalRepository:
             & (RawRecordRow.section_name == section)
         )
 
+    def run_rows_in_section(
+        self, ingestion_run_id: uuid.UUID, section: str
+    ) -> Iterator[SourceRow]:
+        """The raw rows one run stored in one section, in storage order."""
+        yield from self._rows(
+            (RawRecordRow.ingestion_run_id == ingestion_run_id)
+            & (RawRecordRow.section_name == section)
+        )
+
     def _rows(self, condition: Any) -> Iterator[SourceRow]:
         statement = (
             select(

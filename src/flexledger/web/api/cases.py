@@ -81,7 +81,7 @@ def resolve_one(
 ) -> CaseChangeOut:
     """Resolve an open case with a note; its instruments are recomputed.
 
-    404 unknown case, 409 already closed (or a run is active), 400 blank note.
+    404 unknown case, 409 already closed (or a run is active), 422 blank note.
     """
     change = resolve_case(
         context.database,
@@ -100,7 +100,7 @@ def dismiss_one(
 ) -> CaseChangeOut:
     """Dismiss an open case with a note; its instruments are recomputed.
 
-    404 unknown case, 409 already closed (or a run is active), 400 blank note.
+    404 unknown case, 409 already closed (or a run is active), 422 blank note.
     """
     change = dismiss_case(
         context.database, case_id, note=body.resolution_note, owner=body.owner

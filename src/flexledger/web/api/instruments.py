@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from flexledger.db.repositories.instruments import InstrumentFilter
-from flexledger.domain.errors import InvalidRequestError
 from flexledger.jobs.instruments import get_instrument, list_instruments
 from flexledger.web.api.instrument_schemas import InstrumentDetailOut, InstrumentOut
-from flexledger.web.api.listing import envelope, parse_id, parse_list_query
+from flexledger.web.api.listing import envelope, parse_flag, parse_id, parse_list_query
 from flexledger.web.deps import ContextDep
 
 # SPEC §12: the instruments resource and its list contract.
@@ -20,8 +18,6 @@ router = APIRouter(prefix="/instruments", tags=["instruments"])
 
 INSTRUMENT_SORT_FIELDS = ("symbol", "conid", "updated_at_utc")
 INSTRUMENT_DEFAULT_SORT = ("symbol", "asc")
-_TRUE = ("true", "1", "yes")
-_FALSE = ("false", "0", "no")
 
 
 @router.get("")
@@ -36,7 +32,7 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
     )
     label_id = parse_id(params, "label_id")
     search = (params.get("search") or "").strip() or None
-    active_only = _parse_flag(params, "active_only")
+    active_only = parse_flag(params, "active_only") or False
     page = list_instruments(
         context.database,
         InstrumentFilter(label_id=label_id, search=search, active_only=active_only),
@@ -58,19 +54,3 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
 def get_one(instrument_id: uuid.UUID, context: ContextDep) -> InstrumentDetailOut:
     """One instrument in full; 404 NOT_FOUND for an unknown id."""
     return InstrumentDetailOut.of(get_instrument(context.database, instrument_id))
-
-
-def _parse_flag(params: Mapping[str, str], name: str) -> bool:
-    """A boolean filter: true/false (also 1/0, yes/no); absent means false.
-
-    Raises:
-        InvalidRequestError: INVALID_FILTER.
-    """
-    value = params.get(name)
-    if value is None:
-        return False
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise InvalidRequestError(f"{name} must be true or false.", code="INVALID_FILTER")

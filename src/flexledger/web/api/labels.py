@@ -70,7 +70,7 @@ def update_one(
 ) -> LabelOut:
     """Rename and/or recolor a label (`color: null` clears it).
 
-    404 unknown label, 409 DUPLICATE_LABEL, 400 nothing to change or a blank name.
+    404 unknown label, 409 DUPLICATE_LABEL, 422 nothing to change or a blank name.
     """
     if not body.model_fields_set:
         raise InvalidRequestError(

@@ -170,6 +170,22 @@ def parse_id(params: Mapping[str, str], name: str) -> uuid.UUID | None:
         ) from None
 
 
+def parse_flag(params: Mapping[str, str], name: str) -> bool | None:
+    """A true/false filter (also 1/0, yes/no); None when absent.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER.
+    """
+    value = params.get(name)
+    if value is None:
+        return None
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise InvalidRequestError(f"{name} must be true or false.", code="INVALID_FILTER")
+
+
 def _integer(params: Mapping[str, str], name: str, default: int) -> int:
     value = params.get(name)
     if value is None:
@@ -180,3 +196,73 @@ def _integer(params: Mapping[str, str], name: str, default: int) -> int:
         raise InvalidRequestError(
             f"{name} must be an integer.", code="INVALID_PAGINATION"
         ) from None
+
+
+# -- the OpenAPI description of the parameters parsed above --------------------
+# Query parameters are parsed by this module (so bad values get the SPEC §12
+# codes, not the framework's); these helpers describe them in the OpenAPI
+# document, which a contract test runs against.
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    """One documented query parameter."""
+
+    name: str
+    description: str
+    schema: Mapping[str, Any]
+
+
+def text_param(name: str, description: str) -> QueryParam:
+    """A free-text query parameter."""
+    return QueryParam(name, description, {"type": "string"})
+
+
+def date_param(name: str, description: str) -> QueryParam:
+    """A ``YYYY-MM-DD`` query parameter."""
+    return QueryParam(name, description, {"type": "string", "format": "date"})
+
+
+def id_param(name: str, description: str) -> QueryParam:
+    """A UUID query parameter."""
+    return QueryParam(name, description, {"type": "string", "format": "uuid"})
+
+
+def choice_param(name: str, description: str, allowed: Sequence[str]) -> QueryParam:
+    """An enumerated query parameter."""
+    return QueryParam(name, description, {"type": "string", "enum": list(allowed)})
+
+
+def flag_param(name: str, description: str) -> QueryParam:
+    """A true/false query parameter."""
+    return QueryParam(name, description, {"type": "boolean"})
+
+
+def list_params(sort_fields: Sequence[str]) -> tuple[QueryParam, ...]:
+    """`limit`, `offset`, `sort_by` (the endpoint's allowlist) and `sort_dir`."""
+    return (
+        QueryParam(
+            "limit",
+            "Rows per page (at least 1; above API_MAX_LIMIT it is clamped).",
+            {"type": "integer", "minimum": 1},
+        ),
+        QueryParam("offset", "Rows to skip.", {"type": "integer", "minimum": 0}),
+        choice_param("sort_by", "Field to sort by.", sort_fields),
+        choice_param("sort_dir", "Sort direction.", ("asc", "desc")),
+    )
+
+
+def query_parameters(*params: QueryParam) -> dict[str, Any]:
+    """`openapi_extra` for a route that parses these query parameters itself."""
+    return {
+        "parameters": [
+            {
+                "name": param.name,
+                "in": "query",
+                "required": False,
+                "description": param.description,
+                "schema": dict(param.schema),
+            }
+            for param in params
+        ]
+    }

@@ -69,7 +69,7 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
 def create_one(body: NoteIn, context: ContextDep) -> NoteOut:
     """A new note on exactly one target.
 
-    400 INVALID_NOTE_TARGET (none, several, or a bad event reference), 400
+    422 INVALID_NOTE_TARGET (none, several, or a bad event reference), 422
     INVALID_NOTE (blank text), 404 unknown instrument, label or event.
     """
     event = (
@@ -85,7 +85,7 @@ def create_one(body: NoteIn, context: ContextDep) -> NoteOut:
 
 @router.patch("/{note_id}")
 def update_one(note_id: uuid.UUID, body: NotePatchIn, context: ContextDep) -> NoteOut:
-    """Replace a note's text; 404 unknown note, 400 INVALID_NOTE blank text."""
+    """Replace a note's text; 404 unknown note, 422 INVALID_NOTE blank text."""
     return NoteOut.of(edit_note(context.database, note_id, body.content))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from flexledger.analytics.pnl import InstrumentPnl, LabelPnl
 from flexledger.web.api.schemas import DecimalOut
@@ -105,3 +105,35 @@ class LabelPnlOut(BaseModel):
             unresolved_cases=row.unresolved_cases,
             diagnostic_codes=list(row.diagnostic_codes),
         )
+
+
+class DiffOut(BaseModel):
+    """One compared figure: IBKR's (`broker_value`) beside ours (`economic_value`).
+
+    `economic_value` is ours in the request's `mode` (null: the ledger has no
+    figure); `within_tolerance` is the SPEC §11 matrix's verdict on both sides
+    rounded, `reason_code` why a row is out of tolerance (or agrees only through
+    IBKR's basis), `source` the check or broker attribute compared.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    report_date_local: dt.date
+    instrument_id: uuid.UUID
+    conid: str
+    symbol: str
+    metric: str
+    currency: str
+    broker_value: DecimalOut | None
+    economic_value: DecimalOut | None
+    abs_diff: DecimalOut
+    rel_diff: DecimalOut | None
+    tolerance_abs: DecimalOut
+    tolerance_rel: DecimalOut
+    within_tolerance: bool
+    reason_code: str | None
+    formula_context: str | None
+    source: str
+    source_event_id: uuid.UUID | None
+    source_raw_record_id: uuid.UUID | None
+    provisional: bool

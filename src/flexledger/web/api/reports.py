@@ -24,13 +24,12 @@ from flexledger.db.repositories.reports import PnlReportFilter
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.jobs.reports import instrument_report, label_report
 from flexledger.web.api.listing import envelope, parse_date, parse_id, parse_list_query
+from flexledger.web.api.report_output import csv_response, wants_csv
 from flexledger.web.api.report_schemas import InstrumentPnlOut, LabelPnlOut
 from flexledger.web.deps import ContextDep
 
 # SPEC §12: `GET /reports/pnl/by-instrument`, `/reports/pnl/by-label`.
 router = APIRouter(prefix="/reports/pnl", tags=["reports"])
-
-_FORMATS = ("json", "csv")
 
 
 @router.get("/by-instrument", response_model=None)
@@ -41,14 +40,14 @@ def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Res
     `format` `json` (default) or `csv` (SPEC §13, all rows).
     """
     params = request.query_params
-    as_csv = _wants_csv(params)
+    as_csv = wants_csv(params)
     query = parse_list_query(
         params,
         context.settings,
         sort_fields=INSTRUMENT_SORT_FIELDS,
         default_sort=INSTRUMENT_DEFAULT_SORT,
     )
-    filters = _filters(params)
+    filters = report_filters(params)
     page = instrument_report(
         context.database,
         filters,
@@ -58,7 +57,7 @@ def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Res
         offset=0 if as_csv else query.offset,
     )
     if as_csv:
-        return _csv(csv_v1.instrument_csv(page.rows), "pnl-by-instrument")
+        return csv_response(csv_v1.instrument_csv(page.rows), "pnl-by-instrument")
     items = [InstrumentPnlOut.of(r).model_dump(mode="json") for r in page.rows]
     return envelope(items, page.total, query, _normalized(filters))
 
@@ -70,14 +69,14 @@ def by_label(request: Request, context: ContextDep) -> dict[str, Any] | Response
     `format` `json` (default) or `csv` (SPEC §13, all rows).
     """
     params = request.query_params
-    as_csv = _wants_csv(params)
+    as_csv = wants_csv(params)
     query = parse_list_query(
         params,
         context.settings,
         sort_fields=LABEL_SORT_FIELDS,
         default_sort=LABEL_DEFAULT_SORT,
     )
-    filters = _filters(params)
+    filters = report_filters(params)
     page = label_report(
         context.database,
         filters,
@@ -87,37 +86,12 @@ def by_label(request: Request, context: ContextDep) -> dict[str, Any] | Response
         offset=0 if as_csv else query.offset,
     )
     if as_csv:
-        return _csv(csv_v1.label_csv(page.rows), "pnl-by-label")
+        return csv_response(csv_v1.label_csv(page.rows), "pnl-by-label")
     items = [LabelPnlOut.of(r).model_dump(mode="json") for r in page.rows]
     return envelope(items, page.total, query, _normalized(filters))
 
 
-def _wants_csv(params: Mapping[str, str]) -> bool:
-    """Whether `format` asks for CSV (`json`, the default, or `csv`).
-
-    Raises:
-        InvalidRequestError: INVALID_FILTER.
-    """
-    value = params.get("format", "json")
-    if value not in _FORMATS:
-        raise InvalidRequestError("format must be json or csv.", code="INVALID_FILTER")
-    return value == "csv"
-
-
-def _csv(text: str, name: str) -> Response:
-    return Response(
-        content=text.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "X-Schema-Version": csv_v1.SCHEMA_VERSION,
-            "Content-Disposition": (
-                f'attachment; filename="{name}-{csv_v1.SCHEMA_VERSION}.csv"'
-            ),
-        },
-    )
-
-
-def _filters(params: Mapping[str, str]) -> PnlReportFilter:
+def report_filters(params: Mapping[str, str]) -> PnlReportFilter:
     """The report filters; a `report_date_from` after `report_date_to` is refused.
 
     Raises:

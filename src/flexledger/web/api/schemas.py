@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -17,6 +17,35 @@ from pydantic import (
 )
 
 from flexledger.domain.cases import CaseStatus, CorpActionCase
+
+_Item = TypeVar("_Item")
+
+
+class PageInfoOut(BaseModel):
+    """Where a list page sits (SPEC §12); `applied_limit` is after clamping."""
+
+    limit: int
+    offset: int
+    returned: int
+    total: int
+    has_more: bool
+    applied_limit: int
+
+
+class SortOut(BaseModel):
+    """The sort a list was answered in."""
+
+    sort_by: str
+    sort_dir: Literal["asc", "desc"]
+
+
+class PageOut(BaseModel, Generic[_Item]):
+    """The SPEC §12 list envelope: items, page, sort and the normalized filters."""
+
+    items: list[_Item]
+    page: PageInfoOut
+    sort: SortOut
+    filters: dict[str, Any]
 
 
 class SchemaOut(BaseModel):
