@@ -11,6 +11,7 @@ from flexledger.web.api.reconciliation import router as reconciliation_router
 from flexledger.web.api.reports import router as reports_router
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
+from flexledger.web.pages import UPLOAD_PATH, install_pages
 from flexledger.web.upload_limit import UploadLimit
 
 
@@ -37,6 +38,10 @@ def create_app(context: AppContext) -> FastAPI:
         path_prefix="/ingestion/upload",
         limit=lambda: ingestion.MAX_UPLOAD_BYTES,
     )
+    # The UI's upload form takes the same size limit as the API's.
+    app.add_middleware(
+        UploadLimit, path_prefix=UPLOAD_PATH, limit=lambda: ingestion.MAX_UPLOAD_BYTES
+    )
     app.include_router(health.router)
     app.include_router(ingestion.router)
     app.include_router(cases.router)
@@ -47,4 +52,5 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(reconciliation_router)
     app.include_router(coverage_router)
+    install_pages(app)
     return app
