@@ -9,9 +9,11 @@ from pathlib import Path
 
 from flexledger.db.database import Database
 from tests.fixtures.environment import clean_environ
-from tests.fixtures.instruments import import_uabean
+from tests.fixtures.flex_files import FLEX_DIR
+from tests.fixtures.instruments import import_statement, import_uabean
 
 FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
+FILE17 = FLEX_DIR / "portfolio-performance__portfolio__testIBFlexStatementFile17.xml"
 
 
 def test_instrument_events_as_json(database: Database, tmp_path: Path) -> None:
@@ -43,3 +45,27 @@ def test_instrument_events_as_json(database: Database, tmp_path: Path) -> None:
         assert item["instrument_id"] == str(ids["AAPL"])
         assert item["raw_records"]
         assert item["raw_records"][0]["attributes"]["conid"] == "265598"
+
+
+def test_a_position_older_than_the_file_shows_its_open_positions_row(
+    database: Database, tmp_path: Path
+) -> None:
+    ids = import_statement(database, FILE17)
+    done = subprocess.run(
+        [FLEXLEDGER, "provenance", "--instrument", str(ids["AMC"]), "--format", "json"],
+        cwd=tmp_path,
+        env=clean_environ(
+            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["total"] == 0  # no trade in the file: the lot is IBKR's position
+    (row,) = body["position_rows"]
+    assert row["section_name"] == "OpenPositions"
+    assert row["attributes"]["symbol"] == "AMC"
+    assert row["attributes"]["costBasisMoney"] == "654.794746"

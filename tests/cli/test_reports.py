@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flexledger.db.database import Database
 from tests.analytics.test_csv_v1 import DIFF_HEADER, INSTRUMENT_HEADER
+from tests.fixtures.coverage import daily_without_week, import_raw
 from tests.fixtures.environment import clean_environ
 from tests.fixtures.instruments import import_uabean, label_with_note
 
@@ -101,3 +102,15 @@ def test_reconciliation_table_csv_and_failing_only(
     assert failing.stdout.strip() == "Nothing to compare in the range."
     bad = _report(database, tmp_path, "reconciliation", "--metric", "nav")
     assert bad.returncode != 0
+
+
+def test_a_range_over_a_coverage_gap_is_flagged(
+    database: Database, tmp_path: Path
+) -> None:
+    import_raw(database, daily_without_week(), "cash-transactions-gap.xml")
+    shown = _report(database, tmp_path, "by-label", "--from", "2025-12-01")
+    assert shown.returncode == 0, shown.stderr
+    assert "2025-12-22..2025-12-26 (5 day(s))" in shown.stderr
+    clean = _report(database, tmp_path, "by-label", "--from", "2026-01-05")
+    assert clean.returncode == 0, clean.stderr
+    assert "gap" not in clean.stderr

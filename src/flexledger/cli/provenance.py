@@ -13,7 +13,7 @@ import typer
 
 from flexledger.cli.output import current_database, reported_errors
 from flexledger.config import Capability
-from flexledger.db.repositories.provenance import ProvenanceEvent
+from flexledger.db.repositories.provenance import ProvenanceEvent, RawSource
 from flexledger.domain.events import EventKind
 from flexledger.jobs.provenance import ProvenanceRequest, trace_provenance
 
@@ -65,24 +65,25 @@ def _as_json(event: ProvenanceEvent) -> dict[str, Any]:
         "price": _text(event.price),
         "amount": _text(event.amount),
         "currency": event.currency,
-        "raw_records": [
-            {
-                "raw_record_id": str(raw.raw_record_id),
-                "section_name": raw.section_name,
-                "source_row_ref": raw.source_row_ref,
-                "report_date_local": (
-                    raw.report_date_local.isoformat() if raw.report_date_local else None
-                ),
-                "attributes": raw.attributes,
-                "raw_artifact_id": str(raw.raw_artifact_id),
-                "payload_sha256": raw.payload_sha256,
-                "artifact_created_at_utc": raw.artifact_created_at.isoformat(),
-                "ingestion_run_id": str(raw.ingestion_run_id),
-                "run_type": raw.run_type,
-                "run_started_at_utc": raw.run_started_at.isoformat(),
-            }
-            for raw in event.raw_records
-        ],
+        "raw_records": [_raw_json(raw) for raw in event.raw_records],
+    }
+
+
+def _raw_json(raw: RawSource) -> dict[str, Any]:
+    return {
+        "raw_record_id": str(raw.raw_record_id),
+        "section_name": raw.section_name,
+        "source_row_ref": raw.source_row_ref,
+        "report_date_local": (
+            raw.report_date_local.isoformat() if raw.report_date_local else None
+        ),
+        "attributes": raw.attributes,
+        "raw_artifact_id": str(raw.raw_artifact_id),
+        "payload_sha256": raw.payload_sha256,
+        "artifact_created_at_utc": raw.artifact_created_at.isoformat(),
+        "ingestion_run_id": str(raw.ingestion_run_id),
+        "run_type": raw.run_type,
+        "run_started_at_utc": raw.run_started_at.isoformat(),
     }
 
 
@@ -94,12 +95,16 @@ def _show(event: ProvenanceEvent) -> None:
         f"{event.event_id}".rstrip()
     )
     for raw in event.raw_records:
-        typer.echo(
-            f"    {raw.section_name}  {raw.source_row_ref}  "
-            f"artifact {raw.raw_artifact_id} sha256 {raw.payload_sha256[:12]}…  "
-            f"run {raw.ingestion_run_id} ({raw.run_type}, "
-            f"{raw.run_started_at:%Y-%m-%d %H:%M:%S}Z)"
-        )
+        _show_raw(raw)
+
+
+def _show_raw(raw: RawSource) -> None:
+    typer.echo(
+        f"    {raw.section_name}  {raw.source_row_ref}  "
+        f"artifact {raw.raw_artifact_id} sha256 {raw.payload_sha256[:12]}…  "
+        f"run {raw.ingestion_run_id} ({raw.run_type}, "
+        f"{raw.run_started_at:%Y-%m-%d %H:%M:%S}Z)"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -177,10 +182,18 @@ def register(app: typer.Typer) -> None:
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = trace_provenance(database, wanted)
         if output is OutputFormat.JSON:
-            body = {"total": page.total, "items": [_as_json(e) for e in page.events]}
+            body = {
+                "total": page.total,
+                "items": [_as_json(e) for e in page.events],
+                "position_rows": [_raw_json(raw) for raw in page.position_rows],
+            }
             typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
             return
         raw_count = sum(len(e.raw_records) for e in page.events)
         typer.echo(f"{page.total} event(s), {raw_count} raw row(s):")
         for item in page.events:
             _show(item)
+        if page.position_rows:
+            typer.echo("OpenPositions rows the position, basis and marks rest on:")
+            for raw in page.position_rows:
+                _show_raw(raw)

@@ -15,6 +15,7 @@ from typing import TypeVar
 import typer
 
 from flexledger.analytics import csv_v1
+from flexledger.analytics.coverage import DateRange
 from flexledger.analytics.pnl import InstrumentPnl, LabelPnl
 from flexledger.cli.coverage import add_coverage_command
 from flexledger.cli.output import current_database, reported_errors
@@ -32,6 +33,7 @@ from flexledger.cli.report_options import (
 from flexledger.cli.report_options import decimal_text as _cell
 from flexledger.config import Capability
 from flexledger.db.repositories.reports import PnlReportFilter
+from flexledger.jobs.coverage import gaps_within
 from flexledger.jobs.reports import instrument_report, label_report
 
 
@@ -122,6 +124,21 @@ def _print_page(
         typer.echo(line(row))
 
 
+def _warn_about_gaps(gaps: Sequence[DateRange]) -> None:
+    """Say on stderr that figures over a coverage gap miss that period's activity."""
+    if gaps:
+        ranges = ", ".join(
+            f"{gap.first_date}..{gap.last_date} ({gap.day_count} day(s))"
+            for gap in gaps
+        )
+        typer.echo(
+            f"Warning: the range crosses coverage gaps, dates no imported statement "
+            f"covers: {ranges}. Figures miss any activity on them; import those "
+            f"statements (flexledger backfill) to close the gaps.",
+            err=True,
+        )
+
+
 def report_commands() -> typer.Typer:
     """The `report` command group."""
     report = typer.Typer(
@@ -141,6 +158,7 @@ def report_commands() -> typer.Typer:
         filters = _filters(date_from, date_to, label_id, instrument_id)
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = instrument_report(database, filters)
+            _warn_about_gaps(gaps_within(database, date_from, date_to))
         _print_page(
             output,
             page.rows,
@@ -163,6 +181,7 @@ def report_commands() -> typer.Typer:
         filters = _filters(date_from, date_to, label_id, instrument_id)
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = label_report(database, filters)
+            _warn_about_gaps(gaps_within(database, date_from, date_to))
         _print_page(
             output,
             page.rows,

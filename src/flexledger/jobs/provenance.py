@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flexledger.db.database import Database
 from flexledger.db.repositories.provenance import (
     ProvenanceEvent,
     ProvenanceRepository,
     ProvenanceScope,
+    RawSource,
 )
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.domain.events import EventKind
@@ -37,11 +38,17 @@ class ProvenanceRequest:
 
 @dataclass(frozen=True, slots=True)
 class ProvenancePage:
-    """One page of events (raw rows inline), how many in all, and the scope."""
+    """One page of events (raw rows inline), how many in all, and the scope.
+
+    `position_rows` are the OpenPositions rows an instrument scope's position,
+    basis and marks rest on (none for a one-event scope): a position older than
+    the imported history has no event, and its figures still trace to IBKR.
+    """
 
     events: list[ProvenanceEvent]
     total: int
     scope: ProvenanceScope
+    position_rows: list[RawSource] = field(default_factory=list)
 
 
 def trace_provenance(
@@ -79,4 +86,9 @@ def trace_provenance(
         events, total = repository.events(
             scope, sort_by=sort_by, sort_dir=sort_dir, limit=limit, offset=offset
         )
-    return ProvenancePage(events, total, scope)
+        positions = (
+            []
+            if scope.instrument_id is None
+            else repository.position_rows(scope.instrument_id, scope.date_to)
+        )
+    return ProvenancePage(events, total, scope, positions)

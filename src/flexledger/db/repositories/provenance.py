@@ -259,28 +259,14 @@ class ProvenanceRepository:
         ids = [event_id for _, event_id in page]
         for start in range(0, len(ids), _CHUNK):
             rows = self._session.execute(
-                select(
+                _RAW_SOURCE_SELECT.with_only_columns(
                     EventSourceRow.event_kind,
                     EventSourceRow.event_id,
-                    RawRecordRow,
-                    RawArtifactRow.raw_artifact_id,
-                    RawArtifactRow.payload_sha256,
-                    RawArtifactRow.created_at_utc,
-                    IngestionRunRow.ingestion_run_id,
-                    IngestionRunRow.run_type,
-                    IngestionRunRow.started_at_utc,
+                    *_RAW_SOURCE_COLUMNS,
                 )
                 .join(
-                    RawRecordRow,
-                    RawRecordRow.raw_record_id == EventSourceRow.raw_record_id,
-                )
-                .join(
-                    RawArtifactRow,
-                    RawArtifactRow.raw_artifact_id == RawRecordRow.raw_artifact_id,
-                )
-                .join(
-                    IngestionRunRow,
-                    IngestionRunRow.ingestion_run_id == RawRecordRow.ingestion_run_id,
+                    EventSourceRow,
+                    EventSourceRow.raw_record_id == RawRecordRow.raw_record_id,
                 )
                 .where(EventSourceRow.event_id.in_(ids[start : start + _CHUNK]))
                 .order_by(
@@ -290,33 +276,47 @@ class ProvenanceRepository:
                     RawRecordRow.raw_record_id,
                 )
             )
-            for (
-                kind,
-                event_id,
-                record,
-                artifact_id,
-                sha256,
-                stored_at,
-                run_id,
-                run_type,
-                started,
-            ) in rows:
+            for kind, event_id, *source in rows:
                 found.setdefault((EventKind(kind), event_id), []).append(
-                    RawSource(
-                        raw_record_id=record.raw_record_id,
-                        section_name=record.section_name,
-                        source_row_ref=record.source_row_ref,
-                        report_date_local=record.report_date_local,
-                        attributes=dict(record.source_payload),
-                        raw_artifact_id=artifact_id,
-                        payload_sha256=sha256,
-                        artifact_created_at=stored_at,
-                        ingestion_run_id=run_id,
-                        run_type=run_type,
-                        run_started_at=started,
-                    )
+                    _raw_source(*source)
                 )
         return found
+
+    def position_rows(
+        self, instrument_id: uuid.UUID, date_to: dt.date | None
+    ) -> list[RawSource]:
+        """The OpenPositions rows an instrument's figures rest on, up to `date_to`.
+
+        Two rows: the first IBKR reported (a history gap seeds the opening lot from
+        its cost basis) and the last on or before `date_to` (its mark values the
+        position). They are no canonical event, yet every position, basis and
+        unrealized figure comes from them.
+        """
+        conid = self._session.execute(
+            select(InstrumentRow.conid).where(
+                InstrumentRow.instrument_id == instrument_id
+            )
+        ).scalar_one_or_none()
+        if conid is None:
+            return []
+        statement = _RAW_SOURCE_SELECT.where(
+            RawRecordRow.section_name == "OpenPositions",
+            RawRecordRow.source_payload["conid"].as_string() == conid,
+        )
+        if date_to is not None:
+            statement = statement.where(RawRecordRow.report_date_local <= date_to)
+        summaries = [
+            _raw_source(*row)
+            for row in self._session.execute(
+                statement.order_by(
+                    RawRecordRow.report_date_local, RawRecordRow.raw_record_id
+                )
+            )
+            if _is_summary(row[0])
+        ]
+        if len(summaries) <= 1:
+            return summaries
+        return [summaries[0], summaries[-1]]
 
     def _details(
         self, page: Sequence[tuple[EventKind, uuid.UUID]]
@@ -335,6 +335,59 @@ class ProvenanceRepository:
                     event = _event(row)
                     found[(event.kind, event.event_id)] = event
         return found
+
+
+# A raw row with its artifact and run: what every provenance answer shows of it.
+_RAW_SOURCE_COLUMNS = (
+    RawRecordRow,
+    RawArtifactRow.raw_artifact_id,
+    RawArtifactRow.payload_sha256,
+    RawArtifactRow.created_at_utc,
+    IngestionRunRow.ingestion_run_id,
+    IngestionRunRow.run_type,
+    IngestionRunRow.started_at_utc,
+)
+_RAW_SOURCE_SELECT = (
+    select(*_RAW_SOURCE_COLUMNS)
+    .join(
+        RawArtifactRow, RawArtifactRow.raw_artifact_id == RawRecordRow.raw_artifact_id
+    )
+    .join(
+        IngestionRunRow,
+        IngestionRunRow.ingestion_run_id == RawRecordRow.ingestion_run_id,
+    )
+)
+
+
+def _raw_source(
+    record: RawRecordRow,
+    artifact_id: uuid.UUID,
+    sha256: str,
+    stored_at: dt.datetime,
+    run_id: uuid.UUID,
+    run_type: str,
+    started: dt.datetime,
+) -> RawSource:
+    return RawSource(
+        raw_record_id=record.raw_record_id,
+        section_name=record.section_name,
+        source_row_ref=record.source_row_ref,
+        report_date_local=record.report_date_local,
+        attributes=dict(record.source_payload),
+        raw_artifact_id=artifact_id,
+        payload_sha256=sha256,
+        artifact_created_at=stored_at,
+        ingestion_run_id=run_id,
+        run_type=run_type,
+        run_started_at=started,
+    )
+
+
+def _is_summary(record: RawRecordRow) -> bool:
+    """A position's summary row (its lot rows repeat it lot by lot)."""
+    level = str(record.source_payload.get("levelOfDetail") or "SUMMARY")
+    tag = record.source_row_ref.split(":", 2)[1]
+    return tag == "OpenPosition" and level.strip().upper() == "SUMMARY"
 
 
 def _keys(
