@@ -66,6 +66,11 @@ def map_rows(
     """Map every row through the registry."""
     result = MappingResult()
     for row in rows:
+        if row.row_tag == "section" and not row.attrs:
+            # An empty `<Trades/>` is a real file's quiet day, not a row we
+            # failed to map: its presence stays on record in raw and coverage.
+            result.add(row, RowResult(Outcome.EMPTY))
+            continue
         mapper = registry.mapper_for(row)
         if mapper is None:
             category = (row.attrs.get("assetCategory") or "").strip()

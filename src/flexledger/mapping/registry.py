@@ -45,6 +45,7 @@ class Outcome(enum.StrEnum):
     REFERENCE = "reference"  # read by later stages (valuation, reconciliation)
     UNMAPPED = "unmapped"  # kept raw only, with a diagnostic
     CONTRACT = "contract"  # a mapped row with a bad required field: not mapped
+    EMPTY = "empty"  # a section IBKR sent without rows: nothing to map
 
 
 @dataclass(slots=True)
