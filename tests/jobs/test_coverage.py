@@ -83,3 +83,11 @@ def test_a_reversed_range_is_refused(database: Database) -> None:
     with pytest.raises(InvalidRequestError) as refused:
         gaps_within(database, _DEC_31, _DEC_1)
     assert refused.value.code == "INVALID_FILTER"
+
+
+def test_a_later_import_is_seen_at_once(database: Database, clean_env: Path) -> None:
+    # The periods are cached per raw-data fingerprint: a new import must show.
+    import_raw(database, daily_without_week(), "cut.xml")
+    assert gaps_within(database, _DEC_1, _DEC_31) != ()
+    import_raw(database, CQUILLEN_DAILY.read_bytes(), CQUILLEN_DAILY.name)
+    assert gaps_within(database, _DEC_1, _DEC_31) == ()

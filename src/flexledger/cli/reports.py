@@ -33,7 +33,6 @@ from flexledger.cli.report_options import (
 from flexledger.cli.report_options import decimal_text as _cell
 from flexledger.config import Capability
 from flexledger.db.repositories.reports import PnlReportFilter
-from flexledger.jobs.coverage import gaps_within
 from flexledger.jobs.reports import instrument_report, label_report
 
 
@@ -158,7 +157,7 @@ def report_commands() -> typer.Typer:
         filters = _filters(date_from, date_to, label_id, instrument_id)
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = instrument_report(database, filters)
-            _warn_about_gaps(gaps_within(database, date_from, date_to))
+        _warn_about_gaps(page.coverage_gaps)
         _print_page(
             output,
             page.rows,
@@ -181,7 +180,7 @@ def report_commands() -> typer.Typer:
         filters = _filters(date_from, date_to, label_id, instrument_id)
         with reported_errors(), current_database(Capability.REPORTS) as database:
             page = label_report(database, filters)
-            _warn_about_gaps(gaps_within(database, date_from, date_to))
+        _warn_about_gaps(page.coverage_gaps)
         _print_page(
             output,
             page.rows,

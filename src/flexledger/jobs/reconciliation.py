@@ -81,7 +81,7 @@ def reconciliation_report(
         stored_rows = list(
             repository.figure_rows(account.account_id, (*SECTIONS, "OpenPositions"))
         )
-        snapshots = ReportRepository(uow).snapshots(
+        snapshots = ReportRepository(uow).history(
             PnlReportFilter(
                 report_date_to=filters.report_date_to,
                 instrument_id=filters.instrument_id,

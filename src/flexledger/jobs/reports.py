@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from flexledger.analytics.coverage import DateRange
 from flexledger.analytics.pnl import (
     INSTRUMENT_DEFAULT_SORT,
     LABEL_DEFAULT_SORT,
@@ -28,16 +29,22 @@ from flexledger.db.repositories.reports import (
     ReportRepository,
     SnapshotRecord,
 )
+from flexledger.jobs.coverage import gaps_within
 
 _Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True, slots=True)
 class ReportPage(Generic[_Row]):
-    """One page of report rows and how many rows the report has in all."""
+    """One page of report rows and how many rows the report has in all.
+
+    `coverage_gaps` are the business dates inside the report's range that no
+    imported statement covers: figures over them miss that activity.
+    """
 
     rows: list[_Row]
     total: int
+    coverage_gaps: tuple[DateRange, ...] = ()
 
 
 def instrument_report(
@@ -52,7 +59,7 @@ def instrument_report(
     """P&L per instrument over the filters' date range (all rows if `limit` None)."""
     filters = filters or PnlReportFilter()
     rows = sort_instrument_rows(_instrument_rows(database, filters), sort_by, sort_dir)
-    return _page(rows, limit, offset)
+    return _page(rows, limit, offset, _gaps(database, filters))
 
 
 def label_report(
@@ -78,7 +85,12 @@ def label_report(
         [LabelMembers(x.label_id, x.name, x.instrument_ids) for x in labels],
         include_unlabelled=filters.label_id is None,
     )
-    return _page(sort_label_rows(rows, sort_by, sort_dir), limit, offset)
+    return _page(
+        sort_label_rows(rows, sort_by, sort_dir),
+        limit,
+        offset,
+        _gaps(database, filters),
+    )
 
 
 def _instrument_rows(
@@ -115,6 +127,15 @@ def snapshot_figures(record: SnapshotRecord) -> SnapshotFigures:
     )
 
 
-def _page(rows: list[_Row], limit: int | None, offset: int) -> ReportPage[_Row]:
+def _gaps(database: Database, filters: PnlReportFilter) -> tuple[DateRange, ...]:
+    return gaps_within(database, filters.report_date_from, filters.report_date_to)
+
+
+def _page(
+    rows: list[_Row],
+    limit: int | None,
+    offset: int,
+    gaps: tuple[DateRange, ...] = (),
+) -> ReportPage[_Row]:
     end = None if limit is None else offset + limit
-    return ReportPage(rows[offset:end], len(rows))
+    return ReportPage(rows[offset:end], len(rows), gaps)

@@ -27,7 +27,7 @@ from sqlalchemy import cast as sql_cast
 
 from flexledger.db.repositories.raw import GZIP
 from flexledger.db.session import UnitOfWork
-from flexledger.db.tables import RawArtifactRow, RawRecordRow
+from flexledger.db.tables import IngestionRunRow, RawArtifactRow, RawRecordRow
 
 # SPEC §5.3: the ref of the one row a section without rows is stored as.
 _SECTION_REF = ":section:1"
@@ -121,6 +121,24 @@ class CoverageRepository:
             )
         )
         return _statements(found)
+
+    def fingerprint(self, account_id: str) -> tuple[object, ...]:
+        """What changes whenever the account's raw rows do (they only grow).
+
+        Rows are written by runs into artifacts: the counts of both and the last
+        run's end move with every import, without reading a raw row.
+        """
+        runs = self._session.execute(
+            select(
+                func.count(),
+                func.max(IngestionRunRow.started_at_utc),
+                func.max(IngestionRunRow.ended_at_utc),
+            ).where(IngestionRunRow.account_id == account_id)
+        ).one()
+        artifacts = self._session.execute(
+            select(func.count()).where(RawArtifactRow.account_id == account_id)
+        ).scalar_one()
+        return (*runs, artifacts)
 
     def has_statement_before(self, account_id: str, date: dt.date) -> bool:
         """Whether any stored statement of the account ends before `date`."""

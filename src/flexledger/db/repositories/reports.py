@@ -11,8 +11,9 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
@@ -78,15 +79,79 @@ class ReportRepository:
         self._session = uow.session
 
     def snapshots(self, filters: PnlReportFilter) -> list[SnapshotRecord]:
-        """Every snapshot on or before `report_date_to` of the matching instruments.
+        """What the period figures need of each matching instrument: two snapshots.
 
-        Earlier snapshots are included too: the period figures need the last one
-        before `report_date_from`.
+        For every instrument with a snapshot in [`report_date_from`,
+        `report_date_to`]: its last snapshot in the range, carrying the range's
+        provisional flag (any) and diagnostic codes (all), and, with a
+        `report_date_from`, its last snapshot before the range. Aggregated in SQL:
+        a 100k-trade account has ~100k snapshots and a report needs ~2 per
+        instrument.
         """
         snapshot = PnlSnapshotDailyRow
-        conditions: list[ColumnElement[bool]] = []
+        scope = self._instrument_scope(filters)
+        in_range = [*scope]
+        if filters.report_date_to is not None:
+            in_range.append(snapshot.report_date_local <= filters.report_date_to)
+        if filters.report_date_from is not None:
+            in_range.append(snapshot.report_date_local >= filters.report_date_from)
+        last = (
+            select(
+                snapshot.instrument_id.label("instrument_id"),
+                func.max(snapshot.report_date_local).label("day"),
+                func.max(case((snapshot.provisional, 1), else_=0)).label("flagged"),
+            )
+            .where(*in_range)
+            .group_by(snapshot.instrument_id)
+            .subquery()
+        )
+        codes = self._codes(in_range)
+        ends = [
+            _record(row, conid, symbol, bool(flagged), codes.get(row.instrument_id))
+            for row, conid, symbol, flagged in self._at(last)
+        ]
+        if filters.report_date_from is None or not ends:
+            return ends
+        before = (
+            select(
+                snapshot.instrument_id.label("instrument_id"),
+                func.max(snapshot.report_date_local).label("day"),
+                func.max(case((snapshot.provisional, 1), else_=0)).label("flagged"),
+            )
+            .where(
+                *scope,
+                snapshot.report_date_local < filters.report_date_from,
+                snapshot.instrument_id.in_(select(last.c.instrument_id)),
+            )
+            .group_by(snapshot.instrument_id)
+            .subquery()
+        )
+        bases = [
+            _record(row, conid, symbol) for row, conid, symbol, _ in self._at(before)
+        ]
+        return bases + ends
+
+    def history(self, filters: PnlReportFilter) -> list[SnapshotRecord]:
+        """Every snapshot on or before `report_date_to` of the matching instruments.
+
+        For comparisons over arbitrary periods (reconciliation): they need the
+        snapshot at each period's edges.
+        """
+        snapshot = PnlSnapshotDailyRow
+        conditions = self._instrument_scope(filters)
         if filters.report_date_to is not None:
             conditions.append(snapshot.report_date_local <= filters.report_date_to)
+        rows = self._session.execute(
+            select(snapshot, InstrumentRow.conid, InstrumentRow.symbol)
+            .join(InstrumentRow, InstrumentRow.instrument_id == snapshot.instrument_id)
+            .where(*conditions)
+            .order_by(snapshot.instrument_id, snapshot.report_date_local)
+        )
+        return [_record(row, conid, symbol) for row, conid, symbol in rows]
+
+    def _instrument_scope(self, filters: PnlReportFilter) -> list[ColumnElement[bool]]:
+        snapshot = PnlSnapshotDailyRow
+        conditions: list[ColumnElement[bool]] = []
         if filters.instrument_id is not None:
             conditions.append(snapshot.instrument_id == filters.instrument_id)
         if filters.label_id is not None:
@@ -97,13 +162,39 @@ class ReportRepository:
                     )
                 )
             )
-        rows = self._session.execute(
-            select(snapshot, InstrumentRow.conid, InstrumentRow.symbol)
+        return conditions
+
+    def _at(self, days: Any) -> Any:
+        """Each instrument's snapshot on the subquery's `day`, with its names."""
+        snapshot = PnlSnapshotDailyRow
+        return self._session.execute(
+            select(snapshot, InstrumentRow.conid, InstrumentRow.symbol, days.c.flagged)
+            .join(
+                days,
+                and_(
+                    days.c.instrument_id == snapshot.instrument_id,
+                    days.c.day == snapshot.report_date_local,
+                ),
+            )
             .join(InstrumentRow, InstrumentRow.instrument_id == snapshot.instrument_id)
-            .where(*conditions)
-            .order_by(snapshot.instrument_id, snapshot.report_date_local)
+            .order_by(snapshot.instrument_id)
         )
-        return [_record(row, conid, symbol) for row, conid, symbol in rows]
+
+    def _codes(
+        self, in_range: list[ColumnElement[bool]]
+    ) -> dict[uuid.UUID, tuple[str, ...]]:
+        """Each instrument's diagnostic codes over the range (distinct sets)."""
+        snapshot = PnlSnapshotDailyRow
+        found: dict[uuid.UUID, set[str]] = {}
+        for instrument_id, text in self._session.execute(
+            select(snapshot.instrument_id, snapshot.diagnostic_codes)
+            .where(*in_range, snapshot.diagnostic_codes.is_not(None))
+            .distinct()
+        ):
+            found.setdefault(instrument_id, set()).update(
+                c for c in (text or "").split(",") if c
+            )
+        return {key: tuple(sorted(codes)) for key, codes in found.items()}
 
     def labels(self, label_id: uuid.UUID | None = None) -> list[LabelRecord]:
         """Labels (all, or the one asked) with their member instruments, by name."""
@@ -129,8 +220,15 @@ class ReportRepository:
         ]
 
 
-def _record(row: PnlSnapshotDailyRow, conid: str, symbol: str) -> SnapshotRecord:
-    codes = tuple(c for c in (row.diagnostic_codes or "").split(",") if c)
+def _record(
+    row: PnlSnapshotDailyRow,
+    conid: str,
+    symbol: str,
+    provisional: bool | None = None,
+    codes: tuple[str, ...] | None = None,
+) -> SnapshotRecord:
+    """A stored snapshot; `provisional` and `codes` override the row's own."""
+    own = tuple(c for c in (row.diagnostic_codes or "").split(",") if c)
     return SnapshotRecord(
         instrument_id=row.instrument_id,
         conid=conid,
@@ -145,7 +243,7 @@ def _record(row: PnlSnapshotDailyRow, conid: str, symbol: str) -> SnapshotRecord
         withholding_tax=row.withholding_tax,
         dividends=row.dividends,
         other_fees=row.other_fees,
-        provisional=row.provisional,
+        provisional=row.provisional if provisional is None else provisional,
         unresolved_cases=row.unresolved_cases,
-        diagnostic_codes=codes,
+        diagnostic_codes=own if codes is None else codes,
     )
