@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -12,26 +11,14 @@ import pytest
 from flexledger.db.database import Database
 from flexledger.domain.cases import CaseStatus
 from flexledger.jobs.cases import get_case, list_cases
+from tests.fixtures.cli import run_cli
 from tests.fixtures.corporate import import_cases_statement, snapshots
-from tests.fixtures.environment import clean_environ
-
-FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
 
 
 def _cases(
     database: Database, tmp_path: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLEXLEDGER, "cases", *args],
-        cwd=tmp_path,
-        env=clean_environ(
-            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, tmp_path, "cases", *args)
 
 
 @pytest.fixture

@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from flexledger.db.database import Database
+from tests.fixtures.cli import run_cli
 from tests.fixtures.coverage import daily_without_week, import_raw
-from tests.fixtures.environment import clean_environ
-
-FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
 
 
 def _coverage(
     database: Database, tmp_path: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLEXLEDGER, "report", "coverage", *args],
-        cwd=tmp_path,
-        env=clean_environ(
-            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, tmp_path, "report", "coverage", *args)
 
 
 def test_table_and_json(database: Database, tmp_path: Path, clean_env: Path) -> None:

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from flexledger.db.database import Database
-from tests.fixtures.environment import clean_environ
+from tests.fixtures.cli import run_cli
 from tests.fixtures.instruments import import_uabean, label_with_note
-
-FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
 
 
 def _instruments(
     database: Database, tmp_path: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLEXLEDGER, "instruments", *args],
-        cwd=tmp_path,
-        env=clean_environ(
-            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, tmp_path, "instruments", *args)
 
 
 def test_list_filters_and_show(database: Database, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -15,26 +14,14 @@ from flexledger.db.repositories.notes import NoteFilter
 from flexledger.db.tables import EventTradeFillRow
 from flexledger.jobs.labels import create_label, get_label, list_labels
 from flexledger.jobs.notes import get_note, list_notes
+from tests.fixtures.cli import run_cli
 from tests.fixtures.corporate import import_cases_statement, instrument_ids
-from tests.fixtures.environment import clean_environ
-
-FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
 
 
 def _run(
     database: Database, tmp_path: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLEXLEDGER, *args],
-        cwd=tmp_path,
-        env=clean_environ(
-            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, tmp_path, *args)
 
 
 @pytest.fixture

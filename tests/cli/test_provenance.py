@@ -3,40 +3,28 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from flexledger.db.database import Database
-from tests.fixtures.environment import clean_environ
+from tests.fixtures.cli import run_cli
 from tests.fixtures.flex_files import FLEX_DIR
 from tests.fixtures.instruments import import_statement, import_uabean
 
-FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
 FILE17 = FLEX_DIR / "portfolio-performance__portfolio__testIBFlexStatementFile17.xml"
 
 
 def test_instrument_events_as_json(database: Database, tmp_path: Path) -> None:
     ids = import_uabean(database)
-    done = subprocess.run(
-        [
-            FLEXLEDGER,
-            "provenance",
-            "--instrument",
-            str(ids["AAPL"]),
-            "--to",
-            "2000-12-31",
-            "--format",
-            "json",
-        ],
-        cwd=tmp_path,
-        env=clean_environ(
-            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = run_cli(
+        database,
+        tmp_path,
+        "provenance",
+        "--instrument",
+        str(ids["AAPL"]),
+        "--to",
+        "2000-12-31",
+        "--format",
+        "json",
     )
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
@@ -51,16 +39,14 @@ def test_a_position_older_than_the_file_shows_its_open_positions_row(
     database: Database, tmp_path: Path
 ) -> None:
     ids = import_statement(database, FILE17)
-    done = subprocess.run(
-        [FLEXLEDGER, "provenance", "--instrument", str(ids["AMC"]), "--format", "json"],
-        cwd=tmp_path,
-        env=clean_environ(
-            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = run_cli(
+        database,
+        tmp_path,
+        "provenance",
+        "--instrument",
+        str(ids["AMC"]),
+        "--format",
+        "json",
     )
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)

@@ -6,32 +6,19 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from flexledger.db.database import Database
 from tests.analytics.test_csv_v1 import DIFF_HEADER, INSTRUMENT_HEADER
+from tests.fixtures.cli import run_cli
 from tests.fixtures.coverage import daily_without_week, import_raw
-from tests.fixtures.environment import clean_environ
 from tests.fixtures.instruments import import_uabean, label_with_note
-
-FLEXLEDGER = str(Path(sys.executable).with_name("flexledger"))
 
 
 def _report(
     database: Database, tmp_path: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLEXLEDGER, "report", *args],
-        cwd=tmp_path,
-        env=clean_environ(
-            DATABASE_URL=database.url, XDG_DATA_HOME=str(tmp_path / "xdg")
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, tmp_path, "report", *args)
 
 
 def test_by_instrument_table_and_by_label_json(

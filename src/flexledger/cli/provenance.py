@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from flexledger.cli.output import current_database, reported_errors
+from flexledger.cli.report_options import parse_date, parse_uuid
 from flexledger.config import Capability
 from flexledger.db.repositories.provenance import ProvenanceEvent, RawSource
 from flexledger.domain.events import EventKind
@@ -25,13 +26,6 @@ class OutputFormat(enum.StrEnum):
     JSON = "json"
 
 
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an id (a UUID)") from None
-
-
 def _event(value: str) -> tuple[EventKind, uuid.UUID]:
     kind, _, event_id = value.partition(":")
     kinds = ", ".join(k.value for k in EventKind)
@@ -41,13 +35,6 @@ def _event(value: str) -> tuple[EventKind, uuid.UUID]:
         raise typer.BadParameter(
             f"{value!r} is not KIND:ID (KIND one of {kinds}, ID a UUID)"
         ) from None
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -122,14 +109,14 @@ def register(app: typer.Typer) -> None:
         instrument: Annotated[
             uuid.UUID | None,
             typer.Option(
-                parser=_uuid, metavar="ID", help="Every event of the instrument."
+                parser=parse_uuid, metavar="ID", help="Every event of the instrument."
             ),
         ] = None,
         date_from: Annotated[
             dt.date | None,
             typer.Option(
                 "--from",
-                parser=_date,
+                parser=parse_date,
                 metavar="DATE",
                 help="With --instrument: first business date.",
             ),
@@ -138,7 +125,7 @@ def register(app: typer.Typer) -> None:
             dt.date | None,
             typer.Option(
                 "--to",
-                parser=_date,
+                parser=parse_date,
                 metavar="DATE",
                 help="With --instrument: last business date.",
             ),
@@ -146,7 +133,7 @@ def register(app: typer.Typer) -> None:
         snapshot: Annotated[
             uuid.UUID | None,
             typer.Option(
-                parser=_uuid,
+                parser=parse_uuid,
                 metavar="ID",
                 help="A daily snapshot: its instrument's events to its date.",
             ),
@@ -154,7 +141,7 @@ def register(app: typer.Typer) -> None:
         check: Annotated[
             uuid.UUID | None,
             typer.Option(
-                parser=_uuid,
+                parser=parse_uuid,
                 metavar="ID",
                 help="A ledger check: its fill, or the instrument's events.",
             ),

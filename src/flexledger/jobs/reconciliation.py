@@ -24,6 +24,7 @@ from flexledger.analytics.reconciliation import (
 )
 from flexledger.db.database import Database
 from flexledger.db.repositories.accounts import AccountRepository
+from flexledger.db.repositories.canonical import CanonicalRepository
 from flexledger.db.repositories.reconciliation import (
     CheckRecord,
     CheckScope,
@@ -79,7 +80,9 @@ def reconciliation_report(
             None if filters.label_id is None else repository.labelled(filters.label_id)
         )
         stored_rows = list(
-            repository.figure_rows(account.account_id, (*SECTIONS, "OpenPositions"))
+            CanonicalRepository(uow).rows_in_sections(
+                account.account_id, (*SECTIONS, "OpenPositions")
+            )
         )
         snapshots = ReportRepository(uow).history(
             PnlReportFilter(

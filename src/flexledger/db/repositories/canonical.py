@@ -132,9 +132,25 @@ class CanonicalRepository:
             & (RawRecordRow.section_name == section)
         )
 
+    def rows_in_sections(
+        self, account_id: str, sections: Sequence[str]
+    ) -> Iterator[tuple[uuid.UUID, SourceRow]]:
+        """(artifact id, row) for the account's raw rows of `sections`, in order."""
+        yield from self._rows_with_artifacts(
+            (RawRecordRow.account_id == account_id)
+            & RawRecordRow.section_name.in_(list(sections))
+        )
+
     def _rows(self, condition: Any) -> Iterator[SourceRow]:
+        for _, row in self._rows_with_artifacts(condition):
+            yield row
+
+    def _rows_with_artifacts(
+        self, condition: Any
+    ) -> Iterator[tuple[uuid.UUID, SourceRow]]:
         statement = (
             select(
+                RawRecordRow.raw_artifact_id,
                 RawRecordRow.raw_record_id,
                 RawRecordRow.ingestion_run_id,
                 RawArtifactRow.created_at_utc,
@@ -157,17 +173,30 @@ class CanonicalRepository:
         if condition is not None:
             statement = statement.where(condition)
         result = self._session.execute(statement.execution_options(yield_per=2000))
-        for record_id, run_id, stored_at, account, section, ref, day, attrs in result:
-            yield SourceRow(
-                raw_record_id=record_id,
-                ingestion_run_id=run_id,
-                artifact_created_at_utc=stored_at,
-                account_id=account,
-                section_name=section,
-                row_tag=ref.split(":", 2)[1],
-                source_row_ref=ref,
-                report_date_local=day,
-                attrs=attrs,
+        for (
+            artifact,
+            record,
+            run,
+            stored_at,
+            account,
+            section,
+            ref,
+            day,
+            attrs,
+        ) in result:
+            yield (
+                artifact,
+                SourceRow(
+                    raw_record_id=record,
+                    ingestion_run_id=run,
+                    artifact_created_at_utc=stored_at,
+                    account_id=account,
+                    section_name=section,
+                    row_tag=ref.split(":", 2)[1],
+                    source_row_ref=ref,
+                    report_date_local=day,
+                    attrs=attrs,
+                ),
             )
 
     # -- events --------------------------------------------------------------------

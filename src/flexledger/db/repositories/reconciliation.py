@@ -1,22 +1,21 @@
-"""Reads for the reconciliation report: stored checks and IBKR's own figure rows.
+"""Reads for the reconciliation report: stored checks with what they link to.
 
 Read-only. A check is returned with its instrument, the raw row behind the fill
 it checks (the first by id: a fill's rows are one execution reported again) and
-whether that day's snapshot is provisional. Broker figure rows are the raw rows
-of the sections `mapping.broker_figures` reads, with their artifact, so the job
-can give each statement's figures the statement's period.
+whether that day's snapshot is provisional. IBKR's own figure rows are read with
+`CanonicalRepository.rows_in_sections`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, select
 
+from flexledger.db.repositories.reports import instrument_scope
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     EventSourceRow,
@@ -24,10 +23,7 @@ from flexledger.db.tables import (
     InstrumentRow,
     LedgerCheckRow,
     PnlSnapshotDailyRow,
-    RawArtifactRow,
-    RawRecordRow,
 )
-from flexledger.domain.canonical import SourceRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,61 +158,6 @@ class ReconciliationRepository:
             )
         )
 
-    def figure_rows(
-        self, account_id: str, sections: Sequence[str]
-    ) -> Iterator[tuple[uuid.UUID, SourceRow]]:
-        """(artifact id, row) for every raw row of `sections`, in storage order."""
-        statement = (
-            select(
-                RawRecordRow.raw_artifact_id,
-                RawRecordRow.raw_record_id,
-                RawRecordRow.ingestion_run_id,
-                RawArtifactRow.created_at_utc,
-                RawRecordRow.section_name,
-                RawRecordRow.source_row_ref,
-                RawRecordRow.report_date_local,
-                RawRecordRow.source_payload,
-            )
-            .join(
-                RawArtifactRow,
-                RawArtifactRow.raw_artifact_id == RawRecordRow.raw_artifact_id,
-            )
-            .where(
-                RawRecordRow.account_id == account_id,
-                RawRecordRow.section_name.in_(list(sections)),
-            )
-            .order_by(
-                RawArtifactRow.created_at_utc,
-                RawArtifactRow.raw_artifact_id,
-                RawRecordRow.raw_record_id,
-            )
-            .execution_options(yield_per=2000)
-        )
-        for (
-            artifact,
-            record,
-            run,
-            stored,
-            section,
-            ref,
-            day,
-            attrs,
-        ) in self._session.execute(statement):
-            yield (
-                artifact,
-                SourceRow(
-                    raw_record_id=record,
-                    ingestion_run_id=run,
-                    artifact_created_at_utc=stored,
-                    account_id=account_id,
-                    section_name=section,
-                    row_tag=ref.split(":", 2)[1],
-                    source_row_ref=ref,
-                    report_date_local=day,
-                    attrs=attrs,
-                ),
-            )
-
     @staticmethod
     def _scoped(
         check: type[LedgerCheckRow], scope: CheckScope
@@ -226,14 +167,7 @@ class ReconciliationRepository:
             conditions.append(check.report_date_local >= scope.report_date_from)
         if scope.report_date_to is not None:
             conditions.append(check.report_date_local <= scope.report_date_to)
-        if scope.instrument_id is not None:
-            conditions.append(check.instrument_id == scope.instrument_id)
-        if scope.label_id is not None:
-            conditions.append(
-                check.instrument_id.in_(
-                    select(InstrumentLabelRow.instrument_id).where(
-                        InstrumentLabelRow.label_id == scope.label_id
-                    )
-                )
-            )
+        conditions += instrument_scope(
+            check.instrument_id, scope.instrument_id, scope.label_id
+        )
         return conditions

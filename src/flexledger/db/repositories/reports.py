@@ -150,19 +150,9 @@ class ReportRepository:
         return [_record(row, conid, symbol) for row, conid, symbol in rows]
 
     def _instrument_scope(self, filters: PnlReportFilter) -> list[ColumnElement[bool]]:
-        snapshot = PnlSnapshotDailyRow
-        conditions: list[ColumnElement[bool]] = []
-        if filters.instrument_id is not None:
-            conditions.append(snapshot.instrument_id == filters.instrument_id)
-        if filters.label_id is not None:
-            conditions.append(
-                snapshot.instrument_id.in_(
-                    select(InstrumentLabelRow.instrument_id).where(
-                        InstrumentLabelRow.label_id == filters.label_id
-                    )
-                )
-            )
-        return conditions
+        return instrument_scope(
+            PnlSnapshotDailyRow.instrument_id, filters.instrument_id, filters.label_id
+        )
 
     def _at(self, days: Any) -> Any:
         """Each instrument's snapshot on the subquery's `day`, with its names."""
@@ -218,6 +208,24 @@ class ReportRepository:
             LabelRecord(found_id, name, frozenset(members[found_id]))
             for found_id, name in names.items()
         ]
+
+
+def instrument_scope(
+    column: Any, instrument_id: uuid.UUID | None, label_id: uuid.UUID | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on an `instrument_id` column: one instrument, a label's members."""
+    conditions: list[ColumnElement[bool]] = []
+    if instrument_id is not None:
+        conditions.append(column == instrument_id)
+    if label_id is not None:
+        conditions.append(
+            column.in_(
+                select(InstrumentLabelRow.instrument_id).where(
+                    InstrumentLabelRow.label_id == label_id
+                )
+            )
+        )
+    return conditions
 
 
 def _record(
