@@ -85,9 +85,37 @@ def error_body(
     return body
 
 
+_ERROR_MEANINGS = {
+    400: "A query or path parameter is not valid (SPEC §12 codes), or the body "
+    "cannot be read at all (not UTF-8 JSON, or cut off).",
+    404: "NOT_FOUND: no such id.",
+    409: "The change conflicts with the stored state or an active run.",
+    413: "The upload is larger than the limit.",
+    422: "The request body is not valid; `fields` names the offending ones.",
+    500: "An unexpected error; the server log has the cause.",
+    503: "The database is unavailable.",
+}
+
+# Every route can fail unexpectedly and every route reads the database.
+SERVER_ERRORS = (500, 503)
+# A read whose query parameters are parsed by `listing` (400 for a bad one).
+QUERY_ERRORS = (400, *SERVER_ERRORS)
+# A route on one resource by id: a malformed id is 400, an unknown one 404.
+ID_ERRORS = (400, 404, *SERVER_ERRORS)
+# A route taking a JSON body: 422 names the bad fields; a body that is not even
+# text is refused by the framework as 400.
+BODY_ERRORS = (400, 422, *SERVER_ERRORS)
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries: each status answers the error envelope."""
-    return {status: {"model": ErrorOut} for status in statuses}
+    return {
+        status: {
+            "model": ErrorOut,
+            "description": _ERROR_MEANINGS.get(status, "Error."),
+        }
+        for status in statuses
+    }
 
 
 async def _flexledger_error(_: Request, exc: Exception) -> JSONResponse:
@@ -161,8 +189,42 @@ async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the one handler per error family on `app`."""
+    """Register the one handler per error family on `app`.
+
+    The OpenAPI document is adjusted to match: FastAPI documents its own 422
+    body on every route with parameters, which `_validation_error` never sends
+    (a bad parameter is 400, a bad body 422, both `ErrorOut`, as each route
+    declares through `error_responses`).
+    """
     app.add_exception_handler(FlexLedgerError, _flexledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return _without_framework_422(build_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_FRAMEWORK_422 = "#/components/schemas/HTTPValidationError"
+
+
+def _without_framework_422(document: dict[str, Any]) -> dict[str, Any]:
+    """Drop FastAPI's default 422 entries and their schemas (idempotent)."""
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            schema = (
+                responses.get("422", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema", {})
+            )
+            if schema.get("$ref") == _FRAMEWORK_422:
+                del responses["422"]
+    schemas = document.get("components", {}).get("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    return document

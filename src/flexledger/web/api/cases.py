@@ -17,10 +17,14 @@ from flexledger.jobs.cases import (
     resolve_case,
 )
 from flexledger.web.api.listing import (
+    choice_param,
     envelope,
+    id_param,
+    list_params,
     parse_choice,
     parse_id,
     parse_list_query,
+    query_parameters,
 )
 from flexledger.web.api.schemas import (
     CaseChangeOut,
@@ -28,17 +32,31 @@ from flexledger.web.api.schemas import (
     CaseOut,
     CaseResolveIn,
     InstrumentCasesOut,
+    PageOut,
 )
 from flexledger.web.deps import ContextDep
+from flexledger.web.errors import ID_ERRORS, QUERY_ERRORS, error_responses
 
 # SPEC §12: the cases resource and its list contract.
 router = APIRouter(prefix="/corporate-actions/cases", tags=["corporate-actions"])
 
 CASE_SORT_FIELDS = ("created_at_utc", "status")
 CASE_DEFAULT_SORT = ("created_at_utc", "desc")
+_STATUSES = tuple(status.value for status in CaseStatus)
+# Resolving or dismissing: 409 for a closed case or an active run, 422 a bad body.
+_CHANGE_ERRORS = error_responses(*ID_ERRORS, 409, 422)
 
 
-@router.get("")
+@router.get(
+    "",
+    response_model=PageOut[CaseOut],
+    openapi_extra=query_parameters(
+        *list_params(CASE_SORT_FIELDS),
+        choice_param("status", "Only cases in this state.", _STATUSES),
+        id_param("instrument_id", "Only cases on this instrument."),
+    ),
+    responses=error_responses(*QUERY_ERRORS),
+)
 def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
     """Cases, newest first by default; filters `status`, `instrument_id`."""
     params = request.query_params
@@ -48,7 +66,7 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
         sort_fields=CASE_SORT_FIELDS,
         default_sort=CASE_DEFAULT_SORT,
     )
-    status = parse_choice(params, "status", [s.value for s in CaseStatus])
+    status = parse_choice(params, "status", _STATUSES)
     instrument_id = parse_id(params, "instrument_id")
     page = list_cases(
         context.database,
@@ -69,13 +87,13 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
     return envelope(items, page.total, query, normalized)
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", responses=error_responses(*ID_ERRORS))
 def get_one(case_id: uuid.UUID, context: ContextDep) -> CaseOut:
     """One case; 404 NOT_FOUND for an unknown id."""
     return CaseOut.of(get_case(context.database, case_id))
 
 
-@router.post("/{case_id}/resolve")
+@router.post("/{case_id}/resolve", responses=_CHANGE_ERRORS)
 def resolve_one(
     case_id: uuid.UUID, body: CaseResolveIn, context: ContextDep
 ) -> CaseChangeOut:
@@ -94,7 +112,7 @@ def resolve_one(
     return _change_out(change)
 
 
-@router.post("/{case_id}/dismiss")
+@router.post("/{case_id}/dismiss", responses=_CHANGE_ERRORS)
 def dismiss_one(
     case_id: uuid.UUID, body: CaseDismissIn, context: ContextDep
 ) -> CaseChangeOut:

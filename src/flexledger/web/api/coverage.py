@@ -10,43 +10,47 @@ coverage table.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.jobs.coverage import coverage_calendar
 from flexledger.web.api.coverage_schemas import CoverageOut
-from flexledger.web.api.listing import parse_date
+from flexledger.web.api.listing import (
+    choice_param,
+    date_param,
+    parse_date,
+    query_parameters,
+)
 from flexledger.web.deps import ContextDep
-from flexledger.web.errors import error_responses
+from flexledger.web.errors import QUERY_ERRORS, error_responses
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 _DATE = "A business date, YYYY-MM-DD (inclusive); 400 INVALID_FILTER otherwise."
 
+# Parsed from the query string below, so a bad value is SPEC §12's 400
+# INVALID_FILTER rather than a generic validation error.
+_PARAMETERS = query_parameters(
+    date_param("report_date_from", _DATE),
+    date_param("report_date_to", _DATE),
+    choice_param("format", "`json` (the default and only format).", ("json",)),
+)
+
 
 @router.get(
-    "/coverage", response_model=CoverageOut, responses=error_responses(400, 503)
+    "/coverage",
+    response_model=CoverageOut,
+    openapi_extra=_PARAMETERS,
+    responses=error_responses(*QUERY_ERRORS),
 )
-def coverage(
-    request: Request,
-    context: ContextDep,
-    # Declared as text for the OpenAPI document; parsed below, so a bad value is
-    # SPEC §12's 400 INVALID_FILTER rather than a generic validation error.
-    report_date_from: Annotated[str | None, Query(description=_DATE)] = None,
-    report_date_to: Annotated[str | None, Query(description=_DATE)] = None,
-    format: Annotated[
-        str | None, Query(description="`json` (the default and only format).")
-    ] = None,
-) -> CoverageOut:
+def coverage(request: Request, context: ContextDep) -> CoverageOut:
     """The coverage calendar of the ledger's account over the window.
 
     Days before the first or after the last stored statement are outside the
     calendar; weekdays between them without a statement are gaps.
     """
     params = request.query_params
-    if format not in (None, "json"):
+    if params.get("format") not in (None, "json"):
         raise InvalidRequestError(
             "format must be json: the coverage calendar has no CSV form.",
             code="INVALID_FILTER",

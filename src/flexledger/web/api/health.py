@@ -8,11 +8,23 @@ from fastapi.responses import JSONResponse
 from flexledger.domain.errors import DatabaseUnavailableError
 from flexledger.web.api.schemas import HealthOut, SchemaOut
 from flexledger.web.deps import ContextDep
+from flexledger.web.errors import error_responses
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthOut)
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={
+        **error_responses(500),
+        # Degraded is an answer, not an error: the same body as 200.
+        503: {
+            "model": HealthOut,
+            "description": "Degraded: the database is unreachable or not at head.",
+        },
+    },
+)
 def health(context: ContextDep) -> JSONResponse:
     """200 when the database answers a real query and is at head, else 503."""
     try:

@@ -16,20 +16,42 @@ from flexledger.domain.runs import IngestionRun, RunStatus, RunType
 from flexledger.jobs.fetch import client_config, fetch_and_ingest
 from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_stream
 from flexledger.jobs.reprocess import reprocess, reprocess_scope
+from flexledger.web.api.ingestion_schemas import (
+    MissingSectionsOut,
+    RunDetailOut,
+    RunOut,
+    RunStartedOut,
+    UploadOut,
+)
 from flexledger.web.api.listing import (
+    choice_param,
     envelope,
+    instant_param,
+    list_params,
     parse_choice,
     parse_instant,
     parse_list_query,
+    query_parameters,
 )
+from flexledger.web.api.schemas import PageOut, Text
 from flexledger.web.deps import ContextDep
-from flexledger.web.errors import error_body, status_for
+from flexledger.web.errors import (
+    ID_ERRORS,
+    QUERY_ERRORS,
+    SERVER_ERRORS,
+    ErrorOut,
+    error_body,
+    error_responses,
+    status_for,
+)
 
 router = APIRouter(prefix="/ingestion", tags=["ingestion"])
 
 RUN_SORT_FIELDS = ("started_at_utc", "ended_at_utc", "status", "duration_ms")
 RUN_DEFAULT_SORT = ("started_at_utc", "desc")
 START_WAIT_SECONDS = 30.0
+_STATUSES = tuple(status.value for status in RunStatus)
+_RUN_TYPES = tuple(run_type.value for run_type in RunType)
 
 
 def _run_out(run: IngestionRun, *, with_diagnostics: bool = False) -> dict[str, Any]:
@@ -73,7 +95,12 @@ def _conflict() -> JSONResponse:
     )
 
 
-@router.post("/run")
+@router.post(
+    "/run",
+    response_model=RunStartedOut,
+    # 400: fetching is not configured; 409: a run is active (SPEC §5.2).
+    responses=error_responses(400, 409, *SERVER_ERRORS),
+)
 def start_run(context: ContextDep) -> JSONResponse:
     """Start fetching from IBKR now; 409 while another run is active."""
     config = client_config(context.settings)
@@ -129,11 +156,22 @@ def start_run(context: ContextDep) -> JSONResponse:
 class ReprocessIn(BaseModel):
     """Scope of a reprocess: both fields, or neither for everything."""
 
-    period_key: str | None = None
-    flex_query_id: str | None = None
+    period_key: Text | None = None
+    flex_query_id: Text | None = None
 
 
-@router.post("/reprocess")
+@router.post(
+    "/reprocess",
+    response_model=RunDetailOut,
+    responses={
+        **error_responses(400, 409, 422, *SERVER_ERRORS),
+        500: {
+            "model": RunDetailOut | ErrorOut,
+            "description": "The reprocess run failed (the run, with its "
+            "timeline), or an unexpected error.",
+        },
+    },
+)
 def reprocess_run(
     context: ContextDep, body: Annotated[ReprocessIn | None, Body()] = None
 ) -> JSONResponse:
@@ -155,7 +193,20 @@ def reprocess_run(
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 
-@router.post("/upload")
+@router.post(
+    "/upload",
+    response_model=UploadOut,
+    responses={
+        # 400: the body stopped at the size limit while it arrived.
+        **error_responses(400, 409, 413, *SERVER_ERRORS),
+        422: {
+            "model": UploadOut | ErrorOut,
+            "description": "The statement was read but its import failed (the "
+            "run, with its timeline), or it could not be read or the form is "
+            "not valid.",
+        },
+    },
+)
 def upload_statement(
     context: ContextDep,
     file: Annotated[UploadFile, File(description=".xml or .xml.gz Flex statement")],
@@ -185,7 +236,18 @@ def upload_statement(
     return JSONResponse(body, status_code=200 if outcome.succeeded else 422)
 
 
-@router.get("/runs")
+@router.get(
+    "/runs",
+    response_model=PageOut[RunOut],
+    openapi_extra=query_parameters(
+        *list_params(RUN_SORT_FIELDS),
+        choice_param("status", "Only runs in this state.", _STATUSES),
+        choice_param("run_type", "Only runs started this way.", _RUN_TYPES),
+        instant_param("from_utc", "Started at or after this instant."),
+        instant_param("to_utc", "Started before this instant."),
+    ),
+    responses=error_responses(*QUERY_ERRORS),
+)
 def list_runs(request: Request, context: ContextDep) -> dict[str, Any]:
     """Runs, newest first by default (SPEC §12 list contract)."""
     params = request.query_params
@@ -195,8 +257,8 @@ def list_runs(request: Request, context: ContextDep) -> dict[str, Any]:
         sort_fields=RUN_SORT_FIELDS,
         default_sort=RUN_DEFAULT_SORT,
     )
-    status = parse_choice(params, "status", [s.value for s in RunStatus])
-    run_type = parse_choice(params, "run_type", [t.value for t in RunType])
+    status = parse_choice(params, "status", _STATUSES)
+    run_type = parse_choice(params, "run_type", _RUN_TYPES)
     filters = RunFilter(
         status=RunStatus(status) if status else None,
         run_type=RunType(run_type) if run_type else None,
@@ -220,7 +282,11 @@ def list_runs(request: Request, context: ContextDep) -> dict[str, Any]:
     return envelope([_run_out(run) for run in runs], total, query, normalized)
 
 
-@router.get("/runs/{ingestion_run_id}")
+@router.get(
+    "/runs/{ingestion_run_id}",
+    response_model=RunDetailOut,
+    responses=error_responses(*ID_ERRORS),
+)
 def get_run(ingestion_run_id: uuid.UUID, context: ContextDep) -> dict[str, Any]:
     """One run with its stage timeline."""
     with context.database.unit_of_work() as uow:
@@ -228,7 +294,11 @@ def get_run(ingestion_run_id: uuid.UUID, context: ContextDep) -> dict[str, Any]:
     return _run_out(run, with_diagnostics=True)
 
 
-@router.get("/runs/{ingestion_run_id}/missing-sections")
+@router.get(
+    "/runs/{ingestion_run_id}/missing-sections",
+    response_model=MissingSectionsOut,
+    responses=error_responses(*ID_ERRORS),
+)
 def missing_sections(
     ingestion_run_id: uuid.UUID, context: ContextDep
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from flexledger.db.repositories.labels import LabelRemoval
 from flexledger.domain.events import EventKind
 from flexledger.domain.labels import Label, Note
 from flexledger.jobs.labels import Assignment
+from flexledger.web.api.schemas import Text
 
 
 class LabelOut(BaseModel):
@@ -41,8 +42,8 @@ class LabelIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    color: str | None = None
+    name: Text
+    color: Text | None = None
 
 
 class LabelPatchIn(BaseModel):
@@ -50,8 +51,8 @@ class LabelPatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    color: str | None = None
+    name: Text | None = None
+    color: Text | None = None
 
 
 class LabelDeletedOut(BaseModel):
@@ -119,6 +120,13 @@ class NoteOut(BaseModel):
         )
 
 
+class NoteDeletedOut(BaseModel):
+    """What `DELETE /notes/{note_id}` answers."""
+
+    note_id: uuid.UUID
+    deleted: bool
+
+
 class NoteIn(BaseModel):
     """`POST /notes`: the text and exactly one target.
 
@@ -127,7 +135,7 @@ class NoteIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    content: str
+    content: Text
     instrument_id: uuid.UUID | None = None
     label_id: uuid.UUID | None = None
     event_kind: str | None = None
@@ -139,4 +147,4 @@ class NotePatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    content: str
+    content: Text

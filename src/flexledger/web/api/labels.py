@@ -25,8 +25,22 @@ from flexledger.web.api.label_schemas import (
     LabelOut,
     LabelPatchIn,
 )
-from flexledger.web.api.listing import envelope, parse_list_query
+from flexledger.web.api.listing import (
+    envelope,
+    list_params,
+    parse_list_query,
+    parse_text,
+    query_parameters,
+    text_param,
+)
+from flexledger.web.api.schemas import PageOut
 from flexledger.web.deps import ContextDep
+from flexledger.web.errors import (
+    BODY_ERRORS,
+    ID_ERRORS,
+    QUERY_ERRORS,
+    error_responses,
+)
 
 # SPEC §12: the labels resource and its list contract.
 router = APIRouter(tags=["labels"])
@@ -35,7 +49,15 @@ LABEL_SORT_FIELDS = ("name", "created_at_utc")
 LABEL_DEFAULT_SORT = ("name", "asc")
 
 
-@router.get("/labels")
+@router.get(
+    "/labels",
+    response_model=PageOut[LabelOut],
+    openapi_extra=query_parameters(
+        *list_params(LABEL_SORT_FIELDS),
+        text_param("search", "Case-insensitive part of the name."),
+    ),
+    responses=error_responses(*QUERY_ERRORS),
+)
 def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
     """Labels by name (case-insensitive) by default; filter `search`."""
     params = request.query_params
@@ -45,7 +67,7 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
         sort_fields=LABEL_SORT_FIELDS,
         default_sort=LABEL_DEFAULT_SORT,
     )
-    search = (params.get("search") or "").strip() or None
+    search = parse_text(params, "search")
     page = list_labels(
         context.database,
         LabelFilter(search=search),
@@ -58,13 +80,13 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
     return envelope(items, page.total, query, {"search": search})
 
 
-@router.post("/labels", status_code=201)
+@router.post("/labels", status_code=201, responses=error_responses(*BODY_ERRORS, 409))
 def create_one(body: LabelIn, context: ContextDep) -> LabelOut:
     """A new label; 409 DUPLICATE_LABEL when the name exists in any case."""
     return LabelOut.of(create_label(context.database, body.name, color=body.color))
 
 
-@router.patch("/labels/{label_id}")
+@router.patch("/labels/{label_id}", responses=error_responses(*ID_ERRORS, 409, 422))
 def update_one(
     label_id: uuid.UUID, body: LabelPatchIn, context: ContextDep
 ) -> LabelOut:
@@ -86,13 +108,16 @@ def update_one(
     return LabelOut.of(label)
 
 
-@router.delete("/labels/{label_id}")
+@router.delete("/labels/{label_id}", responses=error_responses(*ID_ERRORS))
 def delete_one(label_id: uuid.UUID, context: ContextDep) -> LabelDeletedOut:
     """Delete a label; says how many instrument assignments and notes went with it."""
     return LabelDeletedOut.of(delete_label(context.database, label_id))
 
 
-@router.post("/instruments/{instrument_id}/labels/{label_id}")
+@router.post(
+    "/instruments/{instrument_id}/labels/{label_id}",
+    responses=error_responses(*ID_ERRORS),
+)
 def assign(
     instrument_id: uuid.UUID, label_id: uuid.UUID, context: ContextDep
 ) -> AssignmentOut:
@@ -100,7 +125,10 @@ def assign(
     return AssignmentOut.of(assign_label(context.database, instrument_id, label_id))
 
 
-@router.delete("/instruments/{instrument_id}/labels/{label_id}")
+@router.delete(
+    "/instruments/{instrument_id}/labels/{label_id}",
+    responses=error_responses(*ID_ERRORS),
+)
 def unassign(
     instrument_id: uuid.UUID, label_id: uuid.UUID, context: ContextDep
 ) -> AssignmentOut:

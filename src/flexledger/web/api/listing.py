@@ -12,6 +12,8 @@ from flexledger.config import Settings
 from flexledger.domain.errors import InvalidRequestError
 
 _MAX_OFFSET = 2**62  # beyond any table; keeps SQL integers in range
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+"""JSON Schema `pattern` of text without NUL characters (see `parse_text`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,21 @@ def parse_id(params: Mapping[str, str], name: str) -> uuid.UUID | None:
         ) from None
 
 
+def parse_text(params: Mapping[str, str], name: str) -> str | None:
+    """A free-text filter, trimmed; None when absent or blank.
+
+    Raises:
+        InvalidRequestError: INVALID_FILTER, the text holds a NUL character
+            (PostgreSQL text cannot, so no row could match).
+    """
+    value = (params.get(name) or "").strip()
+    if "\x00" in value:
+        raise InvalidRequestError(
+            f"{name} must not contain NUL (U+0000) characters.", code="INVALID_FILTER"
+        )
+    return value or None
+
+
 def parse_flag(params: Mapping[str, str], name: str) -> bool | None:
     """A true/false filter (also 1/0, yes/no); None when absent.
 
@@ -214,13 +231,18 @@ class QueryParam:
 
 
 def text_param(name: str, description: str) -> QueryParam:
-    """A free-text query parameter."""
-    return QueryParam(name, description, {"type": "string"})
+    """A free-text query parameter (`parse_text`: no NUL characters)."""
+    return QueryParam(name, description, {"type": "string", "pattern": NO_NUL_PATTERN})
 
 
 def date_param(name: str, description: str) -> QueryParam:
     """A ``YYYY-MM-DD`` query parameter."""
     return QueryParam(name, description, {"type": "string", "format": "date"})
+
+
+def instant_param(name: str, description: str) -> QueryParam:
+    """An ISO-8601 date-time query parameter (no zone means UTC)."""
+    return QueryParam(name, description, {"type": "string", "format": "date-time"})
 
 
 def id_param(name: str, description: str) -> QueryParam:

@@ -10,14 +10,30 @@ from fastapi import APIRouter, Request
 from flexledger.db.repositories.notes import NoteFilter
 from flexledger.domain.labels import EventRef, NoteTarget
 from flexledger.jobs.notes import add_note, delete_note, edit_note, list_notes
-from flexledger.web.api.label_schemas import NoteIn, NoteOut, NotePatchIn
+from flexledger.web.api.label_schemas import (
+    NoteDeletedOut,
+    NoteIn,
+    NoteOut,
+    NotePatchIn,
+)
 from flexledger.web.api.listing import (
     envelope,
+    id_param,
+    instant_param,
+    list_params,
     parse_id,
     parse_instant,
     parse_list_query,
+    query_parameters,
 )
+from flexledger.web.api.schemas import PageOut
 from flexledger.web.deps import ContextDep
+from flexledger.web.errors import (
+    BODY_ERRORS,
+    ID_ERRORS,
+    QUERY_ERRORS,
+    error_responses,
+)
 
 # SPEC §12: the notes resource and its list contract.
 router = APIRouter(prefix="/notes", tags=["notes"])
@@ -26,7 +42,19 @@ NOTE_SORT_FIELDS = ("created_at_utc", "updated_at_utc", "instrument_id")
 NOTE_DEFAULT_SORT = ("created_at_utc", "desc")
 
 
-@router.get("")
+@router.get(
+    "",
+    response_model=PageOut[NoteOut],
+    openapi_extra=query_parameters(
+        *list_params(NOTE_SORT_FIELDS),
+        id_param("instrument_id", "Only notes on this instrument."),
+        id_param("label_id", "Only notes on this label."),
+        id_param("event_id", "Only notes on the canonical event with this id."),
+        instant_param("created_from", "Written at or after this instant."),
+        instant_param("created_to", "Written before this instant."),
+    ),
+    responses=error_responses(*QUERY_ERRORS),
+)
 def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
     """Notes, newest first by default.
 
@@ -65,7 +93,7 @@ def list_all(request: Request, context: ContextDep) -> dict[str, Any]:
     return envelope(items, page.total, query, normalized)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(*BODY_ERRORS, 404))
 def create_one(body: NoteIn, context: ContextDep) -> NoteOut:
     """A new note on exactly one target.
 
@@ -83,17 +111,17 @@ def create_one(body: NoteIn, context: ContextDep) -> NoteOut:
     return NoteOut.of(add_note(context.database, target, body.content))
 
 
-@router.patch("/{note_id}")
+@router.patch("/{note_id}", responses=error_responses(*ID_ERRORS, 422))
 def update_one(note_id: uuid.UUID, body: NotePatchIn, context: ContextDep) -> NoteOut:
     """Replace a note's text; 404 unknown note, 422 INVALID_NOTE blank text."""
     return NoteOut.of(edit_note(context.database, note_id, body.content))
 
 
-@router.delete("/{note_id}")
-def delete_one(note_id: uuid.UUID, context: ContextDep) -> dict[str, Any]:
+@router.delete("/{note_id}", responses=error_responses(*ID_ERRORS))
+def delete_one(note_id: uuid.UUID, context: ContextDep) -> NoteDeletedOut:
     """Delete a note; 404 unknown note."""
     delete_note(context.database, note_id)
-    return {"note_id": str(note_id), "deleted": True}
+    return NoteDeletedOut(note_id=note_id, deleted=True)
 
 
 def _text(value: object) -> str | None:

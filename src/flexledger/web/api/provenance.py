@@ -12,23 +12,49 @@ from flexledger.domain.errors import InvalidRequestError
 from flexledger.domain.events import EventKind
 from flexledger.jobs.provenance import ProvenanceRequest, trace_provenance
 from flexledger.web.api.listing import (
+    choice_param,
+    date_param,
     envelope,
+    id_param,
+    list_params,
     parse_choice,
     parse_date,
     parse_id,
     parse_list_query,
+    query_parameters,
 )
 from flexledger.web.api.provenance_schemas import ProvenanceEventOut
+from flexledger.web.api.schemas import PageOut
 from flexledger.web.deps import ContextDep
+from flexledger.web.errors import SERVER_ERRORS, error_responses
 
 # SPEC §12: item → events → raw rows, under the list contract.
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 PROVENANCE_DEFAULT_SORT = ("report_date_local", "asc")
 _FORMS = "event_kind with event_id, instrument_id, snapshot_id or check_id"
+_KINDS = tuple(kind.value for kind in EventKind)
+
+# No form is required on its own, so each is optional here; a request that
+# gives none, or several, is 400 INVALID_FILTER.
+_PARAMETERS = query_parameters(
+    *list_params(PROVENANCE_SORT_FIELDS),
+    choice_param("event_kind", "The event's kind (with event_id).", _KINDS),
+    id_param("event_id", "One canonical event (with event_kind)."),
+    id_param("instrument_id", "Every event of this instrument."),
+    date_param("report_date_from", "With instrument_id: first business date."),
+    date_param("report_date_to", "With instrument_id: last business date."),
+    id_param("snapshot_id", "The events behind one daily snapshot."),
+    id_param("check_id", "The events behind one reconciliation check."),
+)
 
 
-@router.get("/provenance")
+@router.get(
+    "/provenance",
+    response_model=PageOut[ProvenanceEventOut],
+    openapi_extra=_PARAMETERS,
+    responses=error_responses(400, 404, *SERVER_ERRORS),
+)
 def provenance(request: Request, context: ContextDep) -> dict[str, Any]:
     """Events behind one event, an instrument's date range, a snapshot or a check.
 
@@ -72,7 +98,7 @@ def _parse_request(params: Mapping[str, str]) -> ProvenanceRequest:
     Raises:
         InvalidRequestError: INVALID_FILTER.
     """
-    kind = parse_choice(params, "event_kind", [k.value for k in EventKind])
+    kind = parse_choice(params, "event_kind", _KINDS)
     event_id = parse_id(params, "event_id")
     instrument_id = parse_id(params, "instrument_id")
     snapshot_id = parse_id(params, "snapshot_id")

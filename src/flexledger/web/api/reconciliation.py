@@ -22,22 +22,25 @@ from flexledger.domain.tolerances import Metric
 from flexledger.jobs.reconciliation import ReconciliationFilter, reconciliation_report
 from flexledger.web.api.listing import (
     choice_param,
-    date_param,
     envelope,
     flag_param,
-    id_param,
     list_params,
     parse_choice,
     parse_flag,
     parse_list_query,
     query_parameters,
 )
-from flexledger.web.api.report_output import csv_response, wants_csv
+from flexledger.web.api.report_output import (
+    CSV_RESPONSE,
+    FORMAT_PARAM,
+    csv_response,
+    wants_csv,
+)
 from flexledger.web.api.report_schemas import DiffOut
-from flexledger.web.api.reports import report_filters
+from flexledger.web.api.reports import REPORT_FILTER_PARAMS, report_filters
 from flexledger.web.api.schemas import PageOut
 from flexledger.web.deps import ContextDep
-from flexledger.web.errors import error_responses
+from flexledger.web.errors import QUERY_ERRORS, error_responses
 
 router = APIRouter(prefix="/reports/reconciliation", tags=["reports"])
 
@@ -46,10 +49,7 @@ _METRICS = tuple(metric.value for metric in Metric)
 
 _PARAMETERS = query_parameters(
     *list_params(DIFF_SORT_FIELDS),
-    date_param("report_date_from", "First business date (inclusive)."),
-    date_param("report_date_to", "Last business date (inclusive)."),
-    id_param("instrument_id", "Only this instrument."),
-    id_param("label_id", "Only instruments carrying this label."),
+    *REPORT_FILTER_PARAMS,
     choice_param("metric", "Only this metric.", _METRICS),
     flag_param("within_tolerance", "Only rows that pass (true) or fail (false)."),
     choice_param(
@@ -57,7 +57,7 @@ _PARAMETERS = query_parameters(
         "Our side: broker-aligned (reconciliation, default) or economic.",
         _MODES,
     ),
-    choice_param("format", "json (default) or csv (SPEC §13 v1).", ("json", "csv")),
+    FORMAT_PARAM,
 )
 
 
@@ -65,10 +65,7 @@ _PARAMETERS = query_parameters(
     "/diff",
     response_model=PageOut[DiffOut],
     openapi_extra=_PARAMETERS,
-    responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-        **error_responses(400, 500, 503),
-    },
+    responses={**CSV_RESPONSE, **error_responses(*QUERY_ERRORS)},
 )
 def diff(request: Request, context: ContextDep) -> dict[str, Any] | Response:
     """Every figure compared with IBKR's, judged by the SPEC §11 matrix.

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi.responses import Response
 
 from flexledger.analytics import csv_v1
 from flexledger.domain.errors import InvalidRequestError
+from flexledger.web.api.listing import QueryParam, choice_param
 
 _FORMATS = ("json", "csv")
+
+FORMAT_PARAM: QueryParam = choice_param(
+    "format", "json (default) or csv (SPEC §13 v1, every matching row).", _FORMATS
+)
+"""The `format` switch as the OpenAPI document declares it."""
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+"""The CSV v1 answer beside the JSON one, for a route's `responses`."""
 
 
 def wants_csv(params: Mapping[str, str]) -> bool:

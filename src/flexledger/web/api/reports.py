@@ -23,16 +23,50 @@ from flexledger.analytics.pnl import (
 from flexledger.db.repositories.reports import PnlReportFilter
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.jobs.reports import instrument_report, label_report
-from flexledger.web.api.listing import envelope, parse_date, parse_id, parse_list_query
-from flexledger.web.api.report_output import csv_response, wants_csv
+from flexledger.web.api.listing import (
+    QueryParam,
+    date_param,
+    envelope,
+    id_param,
+    list_params,
+    parse_date,
+    parse_id,
+    parse_list_query,
+    query_parameters,
+)
+from flexledger.web.api.report_output import (
+    CSV_RESPONSE,
+    FORMAT_PARAM,
+    csv_response,
+    wants_csv,
+)
 from flexledger.web.api.report_schemas import InstrumentPnlOut, LabelPnlOut
+from flexledger.web.api.schemas import PageOut
 from flexledger.web.deps import ContextDep
+from flexledger.web.errors import QUERY_ERRORS, error_responses
 
 # SPEC §12: `GET /reports/pnl/by-instrument`, `/reports/pnl/by-label`.
 router = APIRouter(prefix="/reports/pnl", tags=["reports"])
 
+REPORT_FILTER_PARAMS: tuple[QueryParam, ...] = (
+    date_param("report_date_from", "First business date (inclusive)."),
+    date_param("report_date_to", "Last business date (inclusive)."),
+    id_param("instrument_id", "Only this instrument."),
+    id_param("label_id", "Only instruments carrying this label."),
+)
+"""The filters `report_filters` parses, as the OpenAPI document declares them."""
 
-@router.get("/by-instrument", response_model=None)
+_REPORT_RESPONSES = {**CSV_RESPONSE, **error_responses(*QUERY_ERRORS)}
+
+
+@router.get(
+    "/by-instrument",
+    response_model=PageOut[InstrumentPnlOut],
+    openapi_extra=query_parameters(
+        *list_params(INSTRUMENT_SORT_FIELDS), *REPORT_FILTER_PARAMS, FORMAT_PARAM
+    ),
+    responses=_REPORT_RESPONSES,
+)
 def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Response:
     """P&L per instrument, by symbol.
 
@@ -62,7 +96,14 @@ def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Res
     return envelope(items, page.total, query, _normalized(filters))
 
 
-@router.get("/by-label", response_model=None)
+@router.get(
+    "/by-label",
+    response_model=PageOut[LabelPnlOut],
+    openapi_extra=query_parameters(
+        *list_params(LABEL_SORT_FIELDS), *REPORT_FILTER_PARAMS, FORMAT_PARAM
+    ),
+    responses=_REPORT_RESPONSES,
+)
 def by_label(request: Request, context: ContextDep) -> dict[str, Any] | Response:
     """P&L per label (sum of its instruments) plus an unlabelled row, by name.
 

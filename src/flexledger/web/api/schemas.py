@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -17,6 +18,7 @@ from pydantic import (
 )
 
 from flexledger.domain.cases import CaseStatus, CorpActionCase
+from flexledger.web.api.listing import NO_NUL_PATTERN
 
 _Item = TypeVar("_Item")
 
@@ -80,6 +82,22 @@ DecimalText = Annotated[
     WithJsonSchema({"type": "string", "examples": ["-10", "1001.5"]}),
 ]
 """A decimal given as a JSON string; numbers are refused."""
+
+
+def _without_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000 (psycopg refuses the query: a 500), and
+    # SQLite would keep it: refused up front, both databases answer alike.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (U+0000) characters")
+    return value
+
+
+Text = Annotated[
+    str,
+    AfterValidator(_without_nul),
+    WithJsonSchema({"type": "string", "pattern": NO_NUL_PATTERN}),
+]
+"""Free text bound for the database: any string but one holding NUL."""
 
 # Plain digits, never exponent notation ("0E-8"), as the CSV contract writes them.
 DecimalOut = Annotated[
@@ -145,8 +163,8 @@ class CaseResolveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resolution_note: str
-    owner: str | None = None
+    resolution_note: Text
+    owner: Text | None = None
     quantity_adjustment: DecimalText | None = None
     cost_adjustment: DecimalText | None = None
 
@@ -156,5 +174,5 @@ class CaseDismissIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resolution_note: str
-    owner: str | None = None
+    resolution_note: Text
+    owner: Text | None = None
