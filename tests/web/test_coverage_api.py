@@ -14,6 +14,7 @@ from flexledger.config import load_settings
 from flexledger.db.database import Database
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
+from tests.fixtures.api_errors import assert_error
 from tests.fixtures.coverage import (
     CQUILLEN_CONSOLIDATED,
     CQUILLEN_DAILY,
@@ -48,13 +49,6 @@ def _get(api: str, **params: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def _error_code(response: httpx.Response) -> str:
-    # The error envelope is being reshaped: read the code under either name.
-    body: dict[str, Any] = response.json()
-    code: str = body.get("error") or body.get("code") or ""
-    return code
 
 
 def test_the_daily_file_is_128_covered_days(api: str, database: Database) -> None:
@@ -217,10 +211,7 @@ def test_an_empty_ledger_has_an_empty_calendar(api: str) -> None:
     ],
 )
 def test_bad_parameters_are_invalid_filter(api: str, params: dict[str, str]) -> None:
-    response = httpx.get(f"{api}{COVERAGE}", params=params)
-
-    assert response.status_code == 400, response.text
-    assert _error_code(response) == "INVALID_FILTER"
+    assert_error(httpx.get(f"{api}{COVERAGE}", params=params), 400, "INVALID_FILTER")
 
 
 def test_the_openapi_document_describes_the_calendar(api: str) -> None:
@@ -239,3 +230,25 @@ def test_the_openapi_document_describes_the_calendar(api: str) -> None:
     assert {"days", "gaps", "overlaps", "empty_sections", "statements"} <= set(
         schema["properties"]
     )
+
+
+def test_pnl_reports_over_a_gap_say_so(api: str, database: Database) -> None:
+    import_raw(database, daily_without_week(), "cut.xml")
+    december = {"report_date_from": "2025-12-01", "report_date_to": "2025-12-31"}
+    for path in ("/reports/pnl/by-instrument", "/reports/pnl/by-label"):
+        body = httpx.get(f"{api}{path}", params=december).json()
+        assert body["coverage"] == {
+            "crosses_gap": True,
+            "gaps": [
+                {"first_date": "2025-12-22", "last_date": "2025-12-26", "day_count": 5}
+            ],
+        }
+        exported = httpx.get(f"{api}{path}", params={**december, "format": "csv"})
+        assert exported.headers["x-coverage-gaps"] == "2025-12-22..2025-12-26"
+    january = {"report_date_from": "2026-01-05", "report_date_to": "2026-01-30"}
+    body = httpx.get(f"{api}/reports/pnl/by-instrument", params=january).json()
+    assert body["coverage"] == {"crosses_gap": False, "gaps": []}
+    exported = httpx.get(
+        f"{api}/reports/pnl/by-instrument", params={**january, "format": "csv"}
+    )
+    assert "x-coverage-gaps" not in exported.headers

@@ -66,6 +66,8 @@ def test_instrument_form_pages_events_with_raw_rows(
     assert body["filters"]["instrument_id"] == aapl
     dates = [item["report_date_local"] for item in body["items"]]
     assert dates == sorted(dates)
+    # uabean has no OpenPositions section: no position row to show.
+    assert body["position_rows"] == []
     item = body["items"][0]
     assert item["instrument_id"] == aapl
     assert isinstance(item["quantity"] or "", str)

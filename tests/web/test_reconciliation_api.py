@@ -167,3 +167,16 @@ def test_csv_has_the_v1_columns(api: str) -> None:
 )
 def test_bad_parameters_are_400(api: str, params: dict[str, str], code: str) -> None:
     assert_error(httpx.get(f"{api}{DIFF}", params=params), 400, code)
+
+
+def test_a_file17_row_traces_to_its_open_positions_row(file17_api: str) -> None:
+    (amc,) = _all(file17_api, metric="position_qty", within_tolerance="true")[:1]
+    body = httpx.get(
+        f"{file17_api}/reports/provenance",
+        params={"instrument_id": amc["instrument_id"]},
+    ).json()
+    # No trade in the file: the figures rest on IBKR's own position row.
+    assert body["items"] == []
+    (row,) = body["position_rows"]
+    assert row["raw_record_id"] == amc["source_raw_record_id"]
+    assert row["attributes"]["position"] == "31"

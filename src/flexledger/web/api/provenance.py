@@ -23,8 +23,11 @@ from flexledger.web.api.listing import (
     parse_list_query,
     query_parameters,
 )
-from flexledger.web.api.provenance_schemas import ProvenanceEventOut
-from flexledger.web.api.schemas import PageOut
+from flexledger.web.api.provenance_schemas import (
+    ProvenanceEventOut,
+    ProvenancePageOut,
+    RawSourceOut,
+)
 from flexledger.web.deps import ContextDep
 from flexledger.web.errors import SERVER_ERRORS, error_responses
 
@@ -51,7 +54,7 @@ _PARAMETERS = query_parameters(
 
 @router.get(
     "/provenance",
-    response_model=PageOut[ProvenanceEventOut],
+    response_model=ProvenancePageOut,
     openapi_extra=_PARAMETERS,
     responses=error_responses(400, 404, *SERVER_ERRORS),
 )
@@ -89,7 +92,11 @@ def provenance(request: Request, context: ContextDep) -> dict[str, Any]:
         "snapshot_id": _text(wanted.snapshot_id),
         "check_id": _text(wanted.check_id),
     }
-    return envelope(items, page.total, query, normalized)
+    body = envelope(items, page.total, query, normalized)
+    body["position_rows"] = [
+        RawSourceOut.of(raw).model_dump(mode="json") for raw in page.position_rows
+    ]
+    return body
 
 
 def _parse_request(params: Mapping[str, str]) -> ProvenanceRequest:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from flexledger.db.repositories.provenance import ProvenanceEvent, RawSource
 from flexledger.domain.events import EventKind
-from flexledger.web.api.schemas import DecimalOut
+from flexledger.web.api.schemas import DecimalOut, PageOut
 
 
 class RawSourceOut(BaseModel):
@@ -74,3 +74,14 @@ class ProvenanceEventOut(BaseModel):
             currency=event.currency,
             raw_records=[RawSourceOut.of(raw) for raw in event.raw_records],
         )
+
+
+class ProvenancePageOut(PageOut[ProvenanceEventOut]):
+    """A page of events, plus the OpenPositions rows an instrument's figures rest on.
+
+    `position_rows` (instrument, snapshot and check scopes): the first position
+    IBKR reported (a history gap seeds the opening lot from its cost basis) and
+    the last on or before the range's end (its mark values the position).
+    """
+
+    position_rows: list[RawSourceOut]

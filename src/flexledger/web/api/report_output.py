@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi.responses import Response
 
 from flexledger.analytics import csv_v1
+from flexledger.analytics.coverage import DateRange
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.web.api.listing import QueryParam, choice_param
 
@@ -36,15 +37,26 @@ def wants_csv(params: Mapping[str, str]) -> bool:
     return value == "csv"
 
 
-def csv_response(text: str, name: str) -> Response:
-    """A CSV v1 download: `text/csv`, `X-Schema-Version`, a file name."""
+def csv_response(
+    text: str, name: str, coverage_gaps: Sequence[DateRange] = ()
+) -> Response:
+    """A CSV v1 download: `text/csv`, `X-Schema-Version`, a file name.
+
+    The v1 columns have no room for coverage, so gaps the range crosses are named
+    in `X-Coverage-Gaps` (``first..last`` ranges, comma separated).
+    """
+    headers = {
+        "X-Schema-Version": csv_v1.SCHEMA_VERSION,
+        "Content-Disposition": (
+            f'attachment; filename="{name}-{csv_v1.SCHEMA_VERSION}.csv"'
+        ),
+    }
+    if coverage_gaps:
+        headers["X-Coverage-Gaps"] = ",".join(
+            f"{gap.first_date}..{gap.last_date}" for gap in coverage_gaps
+        )
     return Response(
         content=text.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={
-            "X-Schema-Version": csv_v1.SCHEMA_VERSION,
-            "Content-Disposition": (
-                f'attachment; filename="{name}-{csv_v1.SCHEMA_VERSION}.csv"'
-            ),
-        },
+        headers=headers,
     )

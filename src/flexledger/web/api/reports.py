@@ -7,13 +7,14 @@ matching row in the requested sort (`limit`/`offset` are checked but not applied
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from flexledger.analytics import csv_v1
+from flexledger.analytics.coverage import DateRange
 from flexledger.analytics.pnl import (
     INSTRUMENT_DEFAULT_SORT,
     INSTRUMENT_SORT_FIELDS,
@@ -41,7 +42,7 @@ from flexledger.web.api.report_output import (
     wants_csv,
 )
 from flexledger.web.api.report_schemas import InstrumentPnlOut, LabelPnlOut
-from flexledger.web.api.schemas import PageOut
+from flexledger.web.api.schemas import ReportPageOut
 from flexledger.web.deps import ContextDep
 from flexledger.web.errors import QUERY_ERRORS, error_responses
 
@@ -61,7 +62,7 @@ _REPORT_RESPONSES = {**CSV_RESPONSE, **error_responses(*QUERY_ERRORS)}
 
 @router.get(
     "/by-instrument",
-    response_model=PageOut[InstrumentPnlOut],
+    response_model=ReportPageOut[InstrumentPnlOut],
     openapi_extra=query_parameters(
         *list_params(INSTRUMENT_SORT_FIELDS), *REPORT_FILTER_PARAMS, FORMAT_PARAM
     ),
@@ -91,14 +92,18 @@ def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Res
         offset=0 if as_csv else query.offset,
     )
     if as_csv:
-        return csv_response(csv_v1.instrument_csv(page.rows), "pnl-by-instrument")
+        return csv_response(
+            csv_v1.instrument_csv(page.rows), "pnl-by-instrument", page.coverage_gaps
+        )
     items = [InstrumentPnlOut.of(r).model_dump(mode="json") for r in page.rows]
-    return envelope(items, page.total, query, _normalized(filters))
+    return _with_coverage(
+        envelope(items, page.total, query, _normalized(filters)), page.coverage_gaps
+    )
 
 
 @router.get(
     "/by-label",
-    response_model=PageOut[LabelPnlOut],
+    response_model=ReportPageOut[LabelPnlOut],
     openapi_extra=query_parameters(
         *list_params(LABEL_SORT_FIELDS), *REPORT_FILTER_PARAMS, FORMAT_PARAM
     ),
@@ -127,9 +132,29 @@ def by_label(request: Request, context: ContextDep) -> dict[str, Any] | Response
         offset=0 if as_csv else query.offset,
     )
     if as_csv:
-        return csv_response(csv_v1.label_csv(page.rows), "pnl-by-label")
+        return csv_response(
+            csv_v1.label_csv(page.rows), "pnl-by-label", page.coverage_gaps
+        )
     items = [LabelPnlOut.of(r).model_dump(mode="json") for r in page.rows]
-    return envelope(items, page.total, query, _normalized(filters))
+    return _with_coverage(
+        envelope(items, page.total, query, _normalized(filters)), page.coverage_gaps
+    )
+
+
+def _with_coverage(body: dict[str, Any], gaps: Sequence[DateRange]) -> dict[str, Any]:
+    """The envelope plus the coverage gaps the report's range crosses."""
+    body["coverage"] = {
+        "crosses_gap": bool(gaps),
+        "gaps": [
+            {
+                "first_date": gap.first_date.isoformat(),
+                "last_date": gap.last_date.isoformat(),
+                "day_count": gap.day_count,
+            }
+            for gap in gaps
+        ],
+    }
+    return body
 
 
 def report_filters(params: Mapping[str, str]) -> PnlReportFilter:

@@ -50,6 +50,27 @@ class PageOut(BaseModel, Generic[_Item]):
     filters: dict[str, Any]
 
 
+class CoverageGapOut(BaseModel):
+    """Business dates no imported statement covers."""
+
+    first_date: dt.date
+    last_date: dt.date
+    day_count: int
+
+
+class ReportCoverageOut(BaseModel):
+    """Whether the report's range crosses coverage gaps (figures then miss them)."""
+
+    crosses_gap: bool
+    gaps: list[CoverageGapOut]
+
+
+class ReportPageOut(PageOut[_Item], Generic[_Item]):
+    """A report page: the list envelope plus the coverage gaps of its range."""
+
+    coverage: ReportCoverageOut
+
+
 class SchemaOut(BaseModel):
     """Where the database schema stands against this release."""
 
