@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from flexledger.db.database import Database
+from flexledger.db.tables import PnlSnapshotDailyRow
 from flexledger.jobs.portfolio import portfolio_history, top_positions, totals
 from flexledger.jobs.reports import instrument_report
 from tests.fixtures.corporate import import_cases_statement
@@ -16,6 +19,11 @@ def test_history_sums_every_instrument_on_every_date(database: Database) -> None
     assert history.currency == "USD"
     days = [p.report_date_local for p in history.points]
     assert days == sorted(days)
+    # One point per snapshot date, not only the report's edges.
+    with database.unit_of_work() as uow:
+        stored = set(uow.session.scalars(select(PnlSnapshotDailyRow.report_date_local)))
+    assert days == sorted(stored)
+    assert len(days) > 2
     rows = instrument_report(database).rows
     last = history.points[-1]
     assert last.value == sum((t.value for t in totals(rows)), Decimal(0))

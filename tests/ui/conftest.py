@@ -3,10 +3,15 @@
 Each test gets a fresh database of the dialect under test, the app served over
 real HTTP by uvicorn in a thread, and a chromium page that records every console
 error, failed request and HTTP error answer, so a test can assert there were none.
+
+The demo fixtures serve `flexledger demo`'s sample account (SQLite, built once per
+session by `build_demo` into a temporary folder, behind the strict
+Content-Security-Policy); tests on it only read, so they can share it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,10 +32,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from flexledger import __version__
 from flexledger.config import load_settings
 from flexledger.db.database import Database
+from flexledger.demo.build import build_demo
 from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_file
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
 from tests.fixtures.corporate import import_cases_statement
+from tests.fixtures.environment import SETTING_VARIABLES
 from tests.fixtures.flex_files import FLEX_DIR
 from tests.fixtures.live_server import serve_in_thread
 from tests.fixtures.registry import installed_registry
@@ -43,6 +50,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# The demo's history ends on a fixed day, so it has the same 30 statements each run.
+DEMO_END = dt.date(2025, 11, 20)
 # A real account's statement: trades, dividends with withholding, several currencies.
 UABEAN = FLEX_DIR / "OSadovy__uabean__beancount.xml"
 
@@ -173,6 +182,30 @@ def cases_app(database: Database, clean_env: Path) -> Iterator[str]:
         yield base_url
 
 
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo account served behind the strict policy; yields its base URL."""
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        # As clean_env does, for the session: no developer setting, no `.env`.
+        for name in SETTING_VARIABLES:
+            patch.delenv(name, raising=False)
+        patch.chdir(folder)
+        result = build_demo(folder / "data", installed_registry(), end=DEMO_END)
+    database = Database(result.settings.effective_database_url)
+    context = AppContext(
+        settings=result.settings,
+        database=database,
+        version=__version__,
+        registry=installed_registry(),
+    )
+    try:
+        with serve_in_thread(with_strict_csp(create_app(context))) as base_url:
+            yield base_url
+    finally:
+        database.dispose()
+
+
 def open_browse(browser: Browser, base_url: str, name: str) -> Browse:
     """A fresh page on `base_url` that records problems."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -243,5 +276,15 @@ def browse_cases(
 ) -> Iterator[Browse]:
     """A page on the app whose data has open corporate-action cases."""
     opened = open_browse(browser, cases_app, _test_name(request))
+    yield opened
+    opened.page.close()
+
+
+@pytest.fixture
+def browse_demo(
+    browser: Browser, demo_app: str, request: pytest.FixtureRequest
+) -> Iterator[Browse]:
+    """A page on the demo account (read-only: the demo is shared by the session)."""
+    opened = open_browse(browser, demo_app, f"demo-{_test_name(request)}")
     yield opened
     opened.page.close()

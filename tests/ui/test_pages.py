@@ -14,6 +14,8 @@ STATIC_PAGES = [
     ("report", "/ui/reports/instruments", "P&L by instrument"),
     ("instruments", "/ui/instruments", "Instruments"),
     ("labels", "/ui/labels", "Labels"),
+    ("reconciliation", "/ui/reconciliation", "Reconciliation"),
+    ("coverage", "/ui/coverage", "Coverage calendar"),
     ("runs", "/ui/ingestion/runs", "Ingestion"),
     ("cases", "/ui/cases?status=all", "Corporate-action cases"),
     ("drift", "/ui/drift", "Schema drift"),
@@ -38,6 +40,11 @@ def test_every_page_renders_cleanly(browse: Browse) -> None:
     expect(page.locator("h1")).to_have_text("Where this figure comes from")
     expect(page.locator("details.raw").first).to_be_visible()
     browse.shot("provenance")
+
+    page.locator("details.raw a.raw-link").first.click()
+    expect(page.locator("h1")).to_contain_text("Raw Flex row")
+    expect(page.locator("dl.attrs")).to_contain_text("conid")
+    browse.shot("raw-row")
 
     browse.goto("/ui/ingestion/runs")
     page.locator("table.list tbody a").first.click()

@@ -72,9 +72,8 @@ def portfolio_history(
 ) -> PortfolioHistory:
     """Value and cumulative P&L on every snapshot date in [from, to]."""
     with database.unit_of_work() as uow:
-        records = ReportRepository(uow).snapshots(
-            PnlReportFilter(report_date_to=date_to)
-        )
+        # Every snapshot: each date carries every instrument's latest one forward.
+        records = ReportRepository(uow).history(PnlReportFilter(report_date_to=date_to))
     return PortfolioHistory(
         currency=records[0].currency if records else None,
         points=[

@@ -12,12 +12,15 @@ from fastapi.staticfiles import StaticFiles
 
 from flexledger.web.pages import (
     cases,
+    coverage,
     dashboard,
     drift,
     ingestion,
     instruments,
     labels,
     provenance,
+    raw_rows,
+    reconciliation,
     setup,
 )
 from flexledger.web.pages.rendering import WEB_DIR
@@ -31,7 +34,10 @@ def install_pages(app: FastAPI) -> None:
         dashboard,
         instruments,
         labels,
+        raw_rows,
         provenance,
+        reconciliation,
+        coverage,
         ingestion,
         cases,
         drift,

@@ -25,6 +25,8 @@ _RIGHT = 16
 _TOP = 14
 _BOTTOM = 30
 _GRID_LINES = 4
+# Cents on an axis spanning hundreds or more are noise.
+_WHOLE_UNITS_SPAN = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ def line_chart(
             f'<line class="grid" x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" '
             f'y1="{gy:.1f}" y2="{gy:.1f}"/>'
             f'<text class="axis" x="{_LEFT - 6}" y="{gy + 4:.1f}" '
-            f'text-anchor="end">{escape(money(value, None))}</text>'
+            f'text-anchor="end">{escape(_axis_label(value, y_max - y_min))}</text>'
         )
     first, last = dt.date.fromordinal(x_min), dt.date.fromordinal(x_max)
     base = _HEIGHT - _BOTTOM + 18
@@ -109,6 +111,14 @@ def line_chart(
         f'<figure class="chart-box">{"".join(parts)}'
         f'<figcaption class="legend">{legend}</figcaption></figure>'
     )
+
+
+def _axis_label(value: Decimal, span: Decimal) -> str:
+    """A value-axis label: whole units once the axis spans 100 or more."""
+    if span < _WHOLE_UNITS_SPAN:
+        return money(value, None)
+    shown = f"{value.quantize(Decimal(1)):,}"
+    return "0" if shown == "-0" else shown
 
 
 def _path(

@@ -7,6 +7,7 @@ Every figure reaches a template as a `Decimal`; these filters only format it
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from jinja2 import Environment
 
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
+_FLEX_INSTANT = re.compile(r"\d{8};\d{6}")
 
 
 def money(value: Decimal | None, currency: str | None = None) -> str:
@@ -44,6 +46,13 @@ def price(value: Decimal | None, currency: str | None = None) -> str:
         return "—"
     shown = quantity(value.quantize(Decimal("0.000001")))
     return f"{shown} {currency}" if currency else shown
+
+
+def percent(value: Decimal | None) -> str:
+    """A ratio as a percentage, up to 4 places: ``0.0001`` is ``0.01 %``."""
+    if value is None:
+        return "—"
+    return f"{quantity((value * 100).quantize(Decimal('0.0001')))} %"
 
 
 def sign_class(value: Decimal | None) -> str:
@@ -77,6 +86,16 @@ def short_instant(value: dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
 
 
+def flex_instant(value: str | None) -> str:
+    """IBKR's ``20250102;053000`` as ``2025-01-02 05:30:00``; other text as it is."""
+    if not value:
+        return "—"
+    if not _FLEX_INSTANT.fullmatch(value):
+        return value
+    d, t = value[:8], value[9:]
+    return f"{d[:4]}-{d[4:6]}-{d[6:]} {t[:2]}:{t[2:4]}:{t[4:]}"
+
+
 def day(value: dt.date | None) -> str:
     """``2025-01-02``."""
     return "—" if value is None else value.isoformat()
@@ -106,10 +125,12 @@ def install_filters(environment: Environment) -> None:
         money=money,
         quantity=quantity,
         price=price,
+        percent=percent,
         sign_class=sign_class,
         instant=instant,
         short_instant=short_instant,
         day=day,
+        flex_instant=flex_instant,
         duration=duration,
         short_id=short_id,
     )

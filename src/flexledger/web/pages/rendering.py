@@ -25,11 +25,13 @@ TEMPLATES = Jinja2Templates(directory=WEB_DIR / "templates")
 TEMPLATES.env.autoescape = True
 install_filters(TEMPLATES.env)
 
-# The navigation, in order: (path, label). Reconciliation comes with its pages.
+# The navigation, in order: (path, label).
 NAV = (
     ("/ui/", "Dashboard"),
     ("/ui/instruments", "Instruments"),
     ("/ui/labels", "Labels"),
+    ("/ui/reconciliation", "Reconciliation"),
+    ("/ui/coverage", "Coverage"),
     ("/ui/ingestion/runs", "Ingestion"),
     ("/ui/cases", "Cases"),
     ("/ui/drift", "Schema drift"),
