@@ -13,11 +13,9 @@ they are kept in a small in-process cache, and a second report reads no payload.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from flexledger.adapter.statement_reader import StatementReader
 from flexledger.analytics.coverage import (
@@ -32,6 +30,7 @@ from flexledger.db.repositories.accounts import AccountRepository
 from flexledger.db.repositories.coverage import CoverageRepository, StoredStatement
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.domain.flex_dates import parse_flex_date
+from flexledger.jobs.cache import BoundedCache
 
 # Headers are a few dozen bytes per statement: this bounds the cache to a few MB.
 _CACHE_ARTIFACTS = 4096
@@ -49,37 +48,14 @@ class _Header:
 _Headers = dict[dt.date, _Header]
 
 
-_Key = TypeVar("_Key")
-_Value = TypeVar("_Value")
-
-
-class _BoundedCache(Generic[_Key, _Value]):
-    """A small thread-safe cache that forgets its oldest entry when full."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._lock = threading.Lock()
-        self._entries: dict[_Key, _Value] = {}
-
-    def get(self, key: _Key) -> _Value | None:
-        with self._lock:
-            return self._entries.get(key)
-
-    def put(self, key: _Key, value: _Value) -> None:
-        with self._lock:
-            if len(self._entries) >= self._size:
-                self._entries.pop(next(iter(self._entries)))  # oldest first
-            self._entries[key] = value
-
-
 # Statement headers per (artifact, account): artifacts never change (R1).
-_CACHE: _BoundedCache[tuple[uuid.UUID, str], _Headers] = _BoundedCache(_CACHE_ARTIFACTS)
+_CACHE: BoundedCache[tuple[uuid.UUID, str], _Headers] = BoundedCache(_CACHE_ARTIFACTS)
 # Every statement period per (database, account, raw-data fingerprint): raw data
 # only grows, and every addition is a run, so a new fingerprint means new rows. Reading
 # them aggregates every raw row; a report over a 100k-trade account would pay
 # ~0.7 s each time.
-_PERIODS: _BoundedCache[tuple[str, str, tuple[object, ...]], list[StatementPeriod]] = (
-    _BoundedCache(8)
+_PERIODS: BoundedCache[tuple[str, str, tuple[object, ...]], list[StatementPeriod]] = (
+    BoundedCache(8)
 )
 
 

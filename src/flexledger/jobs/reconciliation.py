@@ -25,14 +25,16 @@ from flexledger.analytics.reconciliation import (
 from flexledger.db.database import Database
 from flexledger.db.repositories.accounts import AccountRepository
 from flexledger.db.repositories.canonical import CanonicalRepository
+from flexledger.db.repositories.coverage import CoverageRepository
 from flexledger.db.repositories.reconciliation import (
     CheckRecord,
-    CheckScope,
     ReconciliationRepository,
 )
 from flexledger.db.repositories.reports import PnlReportFilter, ReportRepository
+from flexledger.domain.accounts import Account
 from flexledger.domain.canonical import SourceRow, instrument_id_for
 from flexledger.domain.tolerances import Metric
+from flexledger.jobs.cache import BoundedCache
 from flexledger.jobs.coverage import coverage_calendar
 from flexledger.jobs.reports import ReportPage, snapshot_figures
 from flexledger.mapping.broker_figures import SECTIONS, BrokerFigure, broker_figures
@@ -61,44 +63,67 @@ def reconciliation_report(
     limit: int | None = None,
     offset: int = 0,
 ) -> ReportPage[DiffRow]:
-    """Every compared figure in the filters (all rows if `limit` is None)."""
+    """Every compared figure in the filters (all rows if `limit` is None).
+
+    The account's rows are built once per state of the stored data (a
+    fingerprint of snapshots, checks and raw rows) and mode, then filtered,
+    sorted and paged: a 100k-trade account has ~50k comparisons.
+    """
     filters = filters or ReconciliationFilter()
-    scope = CheckScope(
-        report_date_from=filters.report_date_from,
-        report_date_to=filters.report_date_to,
-        instrument_id=filters.instrument_id,
-        label_id=filters.label_id,
-    )
     with database.unit_of_work() as uow:
         account = AccountRepository(uow).find()
         if account is None:
             return ReportPage([], 0)
         repository = ReconciliationRepository(uow)
-        checks = repository.checks(account.account_id, scope)
-        instruments = repository.instruments(account.account_id)
+        key = (
+            database.url,
+            account.account_id,
+            mode.value,
+            ReportRepository(uow).fingerprint(),
+            CoverageRepository(uow).fingerprint(account.account_id),
+        )
         wanted = (
             None if filters.label_id is None else repository.labelled(filters.label_id)
         )
+    every = _ROWS.get(key)
+    if every is None:
+        every = _all_rows(database, account, mode)
+        _ROWS.put(key, every)
+    rows = [r for r in every if _wanted(r, filters, wanted)]
+    rows = sort_diff_rows(rows, sort_by, sort_dir)
+    end = None if limit is None else offset + limit
+    return ReportPage(rows[offset:end], len(rows))
+
+
+# A few states of a few databases: each entry is one account's comparisons.
+_ROWS: BoundedCache[tuple[object, ...], list[DiffRow]] = BoundedCache(4)
+
+
+def _all_rows(database: Database, account: Account, mode: Mode) -> list[DiffRow]:
+    with database.unit_of_work() as uow:
+        repository = ReconciliationRepository(uow)
+        checks = repository.checks(account.account_id)
+        instruments = repository.instruments(account.account_id)
         stored_rows = list(
             CanonicalRepository(uow).rows_in_sections(
                 account.account_id, (*SECTIONS, "OpenPositions")
             )
         )
-        snapshots = ReportRepository(uow).history(
-            PnlReportFilter(
-                report_date_to=filters.report_date_to,
-                instrument_id=filters.instrument_id,
-                label_id=filters.label_id,
-            )
+        artifacts = {row.raw_record_id: artifact for artifact, row in stored_rows}
+        found = broker_figures(row for _, row in stored_rows)
+        # Only figures IBKR reports over a period need our snapshot history.
+        compared = {
+            instrument_id_for(account.account_id, figure.conid) for figure in found
+        }
+        snapshots = (
+            ReportRepository(uow).history(PnlReportFilter(), compared)
+            if compared
+            else []
         )
-    artifacts = {row.raw_record_id: artifact for artifact, row in stored_rows}
-    found = broker_figures(row for _, row in stored_rows)
     starts = _period_starts(database)
     figures = []
     for figure in found:
         instrument_id = instrument_id_for(account.account_id, figure.conid)
-        if not _in_scope(figure.day, instrument_id, filters, wanted):
-            continue
         names = instruments.get(instrument_id)
         if names is None:
             continue
@@ -110,25 +135,37 @@ def reconciliation_report(
             _period_figure(figure, InstrumentRef(instrument_id, *names), start)
         )
     positions = _position_rows(account.account_id, [row for _, row in stored_rows])
-    rows = diff_rows(
+    return diff_rows(
         (_stored(check, positions) for check in checks),
         figures,
         (snapshot_figures(s) for s in snapshots),
         base_currency=account.base_currency,
         mode=mode,
     )
-    rows = [
-        r
-        for r in rows
-        if (filters.metric is None or r.metric == filters.metric.value)
+
+
+def _wanted(
+    row: DiffRow, filters: ReconciliationFilter, labelled: set[uuid.UUID] | None
+) -> bool:
+    return (
+        (
+            filters.report_date_from is None
+            or row.report_date_local >= filters.report_date_from
+        )
+        and (
+            filters.report_date_to is None
+            or row.report_date_local <= filters.report_date_to
+        )
+        and (
+            filters.instrument_id is None or row.instrument_id == filters.instrument_id
+        )
+        and (labelled is None or row.instrument_id in labelled)
+        and (filters.metric is None or row.metric == filters.metric.value)
         and (
             filters.within_tolerance is None
-            or r.within_tolerance == filters.within_tolerance
+            or row.within_tolerance == filters.within_tolerance
         )
-    ]
-    rows = sort_diff_rows(rows, sort_by, sort_dir)
-    end = None if limit is None else offset + limit
-    return ReportPage(rows[offset:end], len(rows))
+    )
 
 
 def _period_starts(
@@ -138,20 +175,6 @@ def _period_starts(
         (period.raw_artifact_id, period.to_date): period.from_date
         for period in coverage_calendar(database).statements
     }
-
-
-def _in_scope(
-    day: dt.date,
-    instrument_id: uuid.UUID,
-    filters: ReconciliationFilter,
-    wanted: set[uuid.UUID] | None,
-) -> bool:
-    return (
-        (filters.report_date_from is None or day >= filters.report_date_from)
-        and (filters.report_date_to is None or day <= filters.report_date_to)
-        and (filters.instrument_id is None or instrument_id == filters.instrument_id)
-        and (wanted is None or instrument_id in wanted)
-    )
 
 
 def _period_figure(

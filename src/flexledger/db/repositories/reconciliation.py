@@ -13,9 +13,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import and_, select
 
-from flexledger.db.repositories.reports import instrument_scope
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     EventSourceRow,
@@ -24,16 +23,6 @@ from flexledger.db.tables import (
     LedgerCheckRow,
     PnlSnapshotDailyRow,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CheckScope:
-    """Which checks and figures a report reads (None: no limit)."""
-
-    report_date_from: dt.date | None = None
-    report_date_to: dt.date | None = None
-    instrument_id: uuid.UUID | None = None
-    label_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +58,27 @@ class ReconciliationRepository:
     def __init__(self, uow: UnitOfWork) -> None:
         self._session = uow.session
 
-    def checks(self, account_id: str, scope: CheckScope) -> list[CheckRecord]:
-        """The account's stored checks in scope, by date."""
+    def checks(self, account_id: str) -> list[CheckRecord]:
+        """The account's stored checks, by date."""
         check = LedgerCheckRow
-        conditions = [check.account_id == account_id, *self._scoped(check, scope)]
+        # Columns, not ORM objects: a 100k-trade account has ~50k checks.
         statement = (
             select(
-                check,
+                check.instrument_id,
                 InstrumentRow.conid,
                 InstrumentRow.symbol,
                 InstrumentRow.currency,
+                check.report_date_local,
+                check.check_kind,
+                check.metric,
+                check.ours,
+                check.broker,
+                check.tolerance_abs,
+                check.tolerance_rel,
+                check.passed,
+                check.reason_code,
+                check.detail,
+                check.event_trade_fill_id,
                 PnlSnapshotDailyRow.provisional,
             )
             .join(InstrumentRow, InstrumentRow.instrument_id == check.instrument_id)
@@ -89,34 +89,49 @@ class ReconciliationRepository:
                     PnlSnapshotDailyRow.report_date_local == check.report_date_local,
                 ),
             )
-            .where(*conditions)
+            .where(check.account_id == account_id)
             .order_by(check.report_date_local, check.ledger_check_id)
         )
         found = list(self._session.execute(statement))
-        first_raw = self._first_raw_rows(
-            {row.event_trade_fill_id for row, *_ in found} - {None}
-        )
+        first_raw = self._first_raw_rows({row[14] for row in found} - {None})
         return [
             CheckRecord(
-                instrument_id=row.instrument_id,
+                instrument_id=instrument_id,
                 conid=conid,
                 symbol=symbol,
                 currency=currency,
-                report_date_local=row.report_date_local,
-                check_kind=row.check_kind,
-                metric=row.metric,
-                ours=row.ours,
-                broker=row.broker,
-                tolerance_abs=row.tolerance_abs,
-                tolerance_rel=row.tolerance_rel,
-                passed=row.passed,
-                reason_code=row.reason_code,
-                detail=row.detail,
-                event_id=row.event_trade_fill_id,
-                raw_record_id=first_raw.get(row.event_trade_fill_id),
+                report_date_local=day,
+                check_kind=kind,
+                metric=metric,
+                ours=ours,
+                broker=broker,
+                tolerance_abs=tolerance_abs,
+                tolerance_rel=tolerance_rel,
+                passed=passed,
+                reason_code=reason,
+                detail=detail,
+                event_id=fill_id,
+                raw_record_id=first_raw.get(fill_id),
                 provisional=bool(provisional),
             )
-            for row, conid, symbol, currency, provisional in found
+            for (
+                instrument_id,
+                conid,
+                symbol,
+                currency,
+                day,
+                kind,
+                metric,
+                ours,
+                broker,
+                tolerance_abs,
+                tolerance_rel,
+                passed,
+                reason,
+                detail,
+                fill_id,
+                provisional,
+            ) in found
         ]
 
     def _first_raw_rows(
@@ -157,17 +172,3 @@ class ReconciliationRepository:
                 )
             )
         )
-
-    @staticmethod
-    def _scoped(
-        check: type[LedgerCheckRow], scope: CheckScope
-    ) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if scope.report_date_from is not None:
-            conditions.append(check.report_date_local >= scope.report_date_from)
-        if scope.report_date_to is not None:
-            conditions.append(check.report_date_local <= scope.report_date_to)
-        conditions += instrument_scope(
-            check.instrument_id, scope.instrument_id, scope.label_id
-        )
-        return conditions

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from flexledger.db.tables import (
     InstrumentLabelRow,
     InstrumentRow,
     LabelRow,
+    LedgerCheckRow,
     PnlSnapshotDailyRow,
 )
 
@@ -131,16 +133,40 @@ class ReportRepository:
         ]
         return bases + ends
 
-    def history(self, filters: PnlReportFilter) -> list[SnapshotRecord]:
+    def fingerprint(self) -> tuple[object, ...]:
+        """What changes whenever the ledger's derived rows do.
+
+        Every recompute rewrites the snapshots of what it touched (new insert
+        instants) with their checks, in one unit of work: counts and the last
+        insert instant move with it, and reading them is one cheap query each.
+        """
+        snapshots = self._session.execute(
+            select(func.count(), func.max(PnlSnapshotDailyRow.created_at_utc))
+        ).one()
+        checks = self._session.execute(
+            select(func.count()).select_from(LedgerCheckRow)
+        ).scalar_one()
+        return (*snapshots, checks)
+
+    def history(
+        self,
+        filters: PnlReportFilter,
+        instrument_ids: Collection[uuid.UUID] | None = None,
+    ) -> list[SnapshotRecord]:
         """Every snapshot on or before `report_date_to` of the matching instruments.
 
-        For comparisons over arbitrary periods (reconciliation): they need the
-        snapshot at each period's edges.
+        For the portfolio over time and comparisons over arbitrary periods
+        (reconciliation): they need each instrument's snapshots at many dates.
+        `instrument_ids` narrows the instruments further (None: no limit).
         """
         snapshot = PnlSnapshotDailyRow
         conditions = self._instrument_scope(filters)
         if filters.report_date_to is not None:
             conditions.append(snapshot.report_date_local <= filters.report_date_to)
+        if instrument_ids is not None:
+            conditions.append(
+                snapshot.instrument_id.in_(sorted(instrument_ids, key=str))
+            )
         # Columns, not ORM objects: a 100k-trade account has ~100k snapshots, and
         # building an entity per row costs several times the query.
         rows = self._session.execute(
