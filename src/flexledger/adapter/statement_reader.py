@@ -13,8 +13,11 @@ Flex payloads come from the network and from user uploads, so they are untrusted
   memory stays flat as files grow. A DOCTYPE or entity declaration that got past the
   prolog check is refused by Expat's handlers too. lxml, with entity resolution, DTD
   loading and network off, reads the small response envelopes.
-* HTML pages, CSV/TEXT bodies and Flex error envelopes are recognised and refused
-  with a message saying what to change; they are never read as statements.
+* HTML pages, CSV/TEXT and JSON bodies, binary data and Flex error envelopes are
+  recognised and refused with a message saying what to change; they are never
+  read as statements. UTF-16 and UTF-32 are refused too (Flex writes UTF-8, and
+  the prolog check reads bytes as ASCII), as is a declared encoding Python's
+  codecs cannot give Expat.
 * Nesting depth and attribute count are capped; attribute size is bounded by the
   token cap ('<' cannot occur in a value); the payload size is capped by the
   caller's limit.
@@ -151,7 +154,7 @@ class StatementReader:
     def record_chunks(self) -> Iterator[list[RawRecord]]:
         """The records, a list per chunk of input read (bulk consumers' path)."""
         head = self._source.read(_PROLOG_LIMIT)
-        _check_prolog(head)
+        _check_prolog(head, complete=len(head) < _PROLOG_LIMIT)
         walker = self._walker
         parser = _new_parser(walker)
         counter = self._counter
@@ -169,6 +172,14 @@ class StatementReader:
             parser.Parse(b"", True)
         except ExpatError as exc:
             raise _syntax_error(exc, truncated=_is_cut(exc, counter)) from None
+        except (LookupError, ValueError) as exc:
+            # pyexpat asks Python's codecs for an encoding Expat lacks: an unknown
+            # name raises LookupError, a multi-byte codec ValueError.
+            raise MalformedStatementError(
+                f"The statement declares an encoding that cannot be read ({exc}).",
+                hint="Flex statements are UTF-8; download the file again as IBKR "
+                "produced it.",
+            ) from None
         if walker.pending:
             yield walker.take()
         self._info = walker.finish()
@@ -395,8 +406,15 @@ def read_statement(
     return records, reader.info
 
 
-def _check_prolog(head: bytes) -> None:
-    """Refuse what is not XML, then anything but comments and PIs before the root."""
+def _check_prolog(head: bytes, *, complete: bool) -> None:
+    """Refuse what is not XML, then anything but comments and PIs before the root.
+
+    Args:
+        head: the first bytes of the payload (up to the prolog window).
+        complete: `head` is the whole payload, so a prolog that stops unfinished
+            was cut short rather than hiding something past the window.
+    """
+    _refuse_wide_encodings(head)
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if not text:
         raise MalformedStatementError("The statement is empty.")
@@ -418,10 +436,45 @@ def _check_prolog(head: bytes) -> None:
             )
         elif len(rest) > 1 and rest[1:2] not in b"!?/ \t\r\n":
             return  # the root element's start tag: nothing can be declared after it
+        elif len(rest) > 1:
+            raise MalformedStatementError(
+                "The statement does not start with an XML element."
+            )
         else:
-            break
+            break  # nothing or a lone '<' is left: cut short, or past the window
+    if complete:
+        raise StatementTruncatedError(
+            "The statement ends before its first element: the download was cut short."
+        )
     # The root start tag must be seen here; otherwise a DOCTYPE could hide past it.
     raise UnsafeXmlError("The document's prolog is longer than 64 KiB or malformed.")
+
+
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _refuse_wide_encodings(head: bytes) -> None:
+    """Refuse UTF-16 and UTF-32, with a BOM or without one.
+
+    Flex statements are UTF-8. Expat would read a wide encoding, but the prolog
+    check reads bytes as ASCII, so a DOCTYPE spelled in UTF-16 would pass it.
+    """
+    found = next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
+    # Without a BOM: '<' beside NUL bytes, as '<', '?' or a tag's first letter
+    # come out in UTF-16 or UTF-32, either byte order.
+    if found is None and b"\x00" in head[:4] and b"<" in head[:4]:
+        found = "UTF-16 or UTF-32"
+    if found is not None:
+        raise MalformedStatementError(
+            f"The statement is encoded as {found}; Flex statements are UTF-8.",
+            hint="Save the file as UTF-8, or download it again as IBKR produced it.",
+        )
 
 
 def _refuse_foreign_formats(text: bytes) -> None:
@@ -433,6 +486,20 @@ def _refuse_foreign_formats(text: bytes) -> None:
         )
     if text.startswith(b"<"):
         return
+    if text.startswith((b"{", b"[")):
+        raise NotAFlexStatementError(
+            "The body is JSON, not a Flex statement.",
+            hint="Check IBKR_FLEX_BASE_URL: a proxy or another service answered.",
+        )
+    if _BINARY.search(text[:512]):
+        raise MalformedStatementError(
+            "The statement is binary data, not XML"
+            + (
+                " (it is gzip-compressed twice)."
+                if text.startswith(b"\x1f\x8b")
+                else "."
+            )
+        )
     first_line = text.split(b"\n", 1)[0]
     if b"," in first_line or b"|" in first_line or b"\t" in first_line:
         raise NotAFlexStatementError(
@@ -443,6 +510,10 @@ def _refuse_foreign_formats(text: bytes) -> None:
             ),
         )
     raise MalformedStatementError("The statement does not start with an XML element.")
+
+
+# Control bytes no text format has (tab, CR and LF excluded): a binary body.
+_BINARY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _tag(tag: str) -> str:

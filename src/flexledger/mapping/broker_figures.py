@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from flexledger.domain.canonical import SourceRow
 from flexledger.domain.events import CashAction
+from flexledger.domain.money import FX_RATE, MONEY, DecimalScale
 from flexledger.domain.tolerances import Metric
 from flexledger.mapping.cashflows import cash_action_of
 from flexledger.mapping.values import FieldError, clean_text, parse_date, parse_decimal
@@ -146,7 +147,7 @@ def _withholding(row: SourceRow) -> BrokerFigure | None:
         return None
     day = _date(attrs.get("reportDate"))
     amount = _decimal(attrs.get("amount"))
-    rate = _decimal(attrs.get("fxRateToBase"))
+    rate = _decimal(attrs.get("fxRateToBase"), FX_RATE)
     if day is None or amount is None:
         return None
     value = amount * rate if rate is not None and rate > 0 else amount
@@ -163,9 +164,10 @@ def _withholding(row: SourceRow) -> BrokerFigure | None:
     )
 
 
-def _decimal(value: str | None) -> Decimal | None:
+def _decimal(value: str | None, scale: DecimalScale = MONEY) -> Decimal | None:
+    # A figure too large for the column it is compared in is no comparison.
     try:
-        return parse_decimal(value)
+        return parse_decimal(value, scale=scale)
     except FieldError:
         return None
 

@@ -20,7 +20,13 @@ from flexledger.domain.canonical import (
 )
 from flexledger.domain.diagnostics import Diagnostic, DiagnosticCode, Severity
 from flexledger.domain.events import CashAction, EventKind
-from flexledger.domain.money import MONEY, money_or_none, to_scale
+from flexledger.domain.money import (
+    FX_RATE,
+    MONEY,
+    DecimalOutOfRangeError,
+    money_or_none,
+    to_scale,
+)
 from flexledger.mapping.fields import FieldReader
 from flexledger.mapping.instruments import facts_from_row
 from flexledger.mapping.registry import (
@@ -87,8 +93,13 @@ class CashTransactionMapper:
         amount = fields.decimal("amount", required=True)
         currency = fields.text("currency", required=True)
         report_date = fields.date("reportDate", required=True)
-        rate = fields.decimal("fxRateToBase")
+        rate = fields.decimal("fxRateToBase", scale=FX_RATE)
         effective = fields.instant("dateTime", context.source_timezone)
+        amount_in_base = None
+        if amount is not None and currency is not None:
+            amount_in_base = _in_base(
+                fields, amount, currency, rate, context.base_currency
+            )
         if (
             not fields.ok
             or transaction_id is None
@@ -110,7 +121,7 @@ class CashTransactionMapper:
             report_date_local=report_date,
             effective_at_utc=effective,
             amount=to_scale(amount, MONEY),
-            amount_in_base=_in_base(amount, currency, rate, context.base_currency),
+            amount_in_base=amount_in_base,
             currency=currency,
             functional_currency=context.base_currency,
             withholding_tax=money_or_none(amount) if action in _WITHHOLDING else None,
@@ -144,11 +155,25 @@ class CashTransactionMapper:
 
 
 def _in_base(
-    amount: Decimal, currency: str, rate: Decimal | None, base_currency: str
+    fields: FieldReader,
+    amount: Decimal,
+    currency: str,
+    rate: Decimal | None,
+    base_currency: str,
 ) -> Decimal | None:
-    """The amount in base: by the row's rate, or itself when already in base."""
+    """The amount in base: by the row's rate, or itself when already in base.
+
+    Both factors fit their columns, but their product need not fit the money
+    column; that breaks the row's contract like an unreadable field.
+    """
     if rate is not None and rate > 0:
-        return money_or_none(amount * rate)
+        try:
+            return money_or_none(amount * rate)
+        except DecimalOutOfRangeError:
+            fields.require(
+                "fxRateToBase", "times amount is out of range for numeric(24,8)"
+            )
+            return None
     if currency == base_currency:
         return to_scale(amount, MONEY)
     return None

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from flexledger.domain.canonical import SourceRow
 from flexledger.domain.diagnostics import Diagnostic, DiagnosticCode, Severity
+from flexledger.domain.money import MONEY, DecimalScale
 from flexledger.mapping.registry import Outcome, RowResult
 from flexledger.mapping.values import (
     FieldError,
@@ -47,10 +48,16 @@ class FieldReader:
             self._missing(name)
         return value
 
-    def decimal(self, name: str, *, required: bool = False) -> Decimal | None:
-        """The exact decimal; thousands separators allowed."""
+    def decimal(
+        self, name: str, *, required: bool = False, scale: DecimalScale = MONEY
+    ) -> Decimal | None:
+        """The exact decimal; thousands separators allowed.
+
+        A value that does not fit `scale`, the column it is stored in (money and
+        quantities by default), is unreadable like any other bad number.
+        """
         try:
-            value = parse_decimal(self._row.attrs.get(name))
+            value = parse_decimal(self._row.attrs.get(name), scale=scale)
         except FieldError as exc:
             self._unreadable(name, exc)
             return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flexledger.domain.canonical import FxRate, Provenance, SourceRow, event_id_for
 from flexledger.domain.events import EventKind, FxSource
-from flexledger.domain.money import rate_or_none
+from flexledger.domain.money import FX_RATE, rate_or_none
 from flexledger.mapping.fields import FieldReader
 from flexledger.mapping.registry import (
     MappingContext,
@@ -36,7 +36,7 @@ class ConversionRateMapper:
         report_date = fields.date("reportDate", required=True)
         currency = fields.text("fromCurrency", required=True)
         functional = fields.text("toCurrency", required=True)
-        rate = fields.decimal("rate")
+        rate = fields.decimal("rate", scale=FX_RATE)
         if (
             not fields.ok
             or report_date is None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flexledger.domain.canonical import SourceRow
+from flexledger.domain.money import FX_RATE, MONEY, QUANTITY, DecimalScale
 from flexledger.mapping.instruments import facts_from_row
 from flexledger.mapping.registry import (
     MappingContext,
@@ -79,8 +80,8 @@ def reported_position(row: SourceRow) -> ReportedPosition | None:
         return None
     try:
         day = parse_date(row.attrs.get("reportDate")) or row.report_date_local
-        position = parse_decimal(row.attrs.get("position"))
-        mark = parse_decimal(row.attrs.get("markPrice"))
+        position = parse_decimal(row.attrs.get("position"), scale=QUANTITY)
+        mark = parse_decimal(row.attrs.get("markPrice"), scale=MONEY)
     except FieldError:
         return None
     if day is None or position is None:
@@ -91,13 +92,14 @@ def reported_position(row: SourceRow) -> ReportedPosition | None:
         day,
         position,
         mark,
-        cost_basis_money=_lenient_decimal(row.attrs.get("costBasisMoney")),
-        fx_rate_to_base=_lenient_decimal(row.attrs.get("fxRateToBase")),
+        cost_basis_money=_lenient_decimal(row.attrs.get("costBasisMoney"), MONEY),
+        fx_rate_to_base=_lenient_decimal(row.attrs.get("fxRateToBase"), FX_RATE),
     )
 
 
-def _lenient_decimal(value: str | None) -> Decimal | None:
+def _lenient_decimal(value: str | None, scale: DecimalScale) -> Decimal | None:
+    # Out of range for its column counts as unreadable: the ledger stores these.
     try:
-        return parse_decimal(value)
+        return parse_decimal(value, scale=scale)
     except FieldError:
         return None

@@ -20,7 +20,13 @@ from flexledger.domain.canonical import (
     instrument_id_for,
 )
 from flexledger.domain.events import EventKind
-from flexledger.domain.money import MONEY, money_or_none, rate_or_none, to_scale
+from flexledger.domain.money import (
+    FX_RATE,
+    MONEY,
+    money_or_none,
+    rate_or_none,
+    to_scale,
+)
 from flexledger.mapping.fields import FieldReader
 from flexledger.mapping.instruments import facts_from_row
 from flexledger.mapping.registry import (
@@ -73,16 +79,16 @@ def _map_execution(row: SourceRow, context: MappingContext) -> RowResult:
     side = _side(fields, row)
     timestamp = _timestamp(fields, row, context)
     values = {
-        name: fields.decimal(attribute)
-        for name, attribute in (
-            ("cost", "cost"),
-            ("commission", "ibCommission"),
-            ("fees", "taxes"),
-            ("realized_pnl", "fifoPnlRealized"),
-            ("net_cash", "netCash"),
-            ("net_cash_in_base", "netCashInBase"),
-            ("fx_rate_to_base", "fxRateToBase"),
-            ("close_price", "closePrice"),
+        name: fields.decimal(attribute, scale=scale)
+        for name, attribute, scale in (
+            ("cost", "cost", MONEY),
+            ("commission", "ibCommission", MONEY),
+            ("fees", "taxes", MONEY),
+            ("realized_pnl", "fifoPnlRealized", MONEY),
+            ("net_cash", "netCash", MONEY),
+            ("net_cash_in_base", "netCashInBase", MONEY),
+            ("fx_rate_to_base", "fxRateToBase", FX_RATE),
+            ("close_price", "closePrice", MONEY),
         )
     }
     if (

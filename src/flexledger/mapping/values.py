@@ -28,6 +28,8 @@ import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
+from flexledger.domain.money import DecimalOutOfRangeError, DecimalScale, to_scale
+
 __all__ = [
     "NULL_TOKENS",
     "FieldError",
@@ -161,7 +163,9 @@ def clean_text(value: str | None) -> str | None:
     return text
 
 
-def parse_decimal(value: str | None) -> Decimal | None:
+def parse_decimal(
+    value: str | None, *, scale: DecimalScale | None = None
+) -> Decimal | None:
     """Read a Flex number as an exact Decimal.
 
     Accepts what `Decimal` reads (including a leading ``+`` and exponents such as
@@ -170,17 +174,33 @@ def parse_decimal(value: str | None) -> Decimal | None:
 
     Args:
         value: The attribute text, or None.
+        scale: The column the value is stored in, if any: a value that cannot
+            fit it (``1e999``, seventeen integer digits in ``numeric(24,8)``) is
+            refused here, so rounding it to the column later cannot fail.
 
     Returns:
         The number, or None for absent or null-token text.
 
     Raises:
-        FieldError: The text is not a number, is NaN or an infinity, or groups its
-            digits other than in threes (``12,5``).
+        FieldError: The text is not a number, is NaN or an infinity, groups its
+            digits other than in threes (``12,5``), or does not fit `scale`.
     """
     text = clean_text(value)
     if text is None:
         return None
+    number = _parse_number(text)
+    if scale is not None:
+        try:
+            to_scale(number, scale)
+        except DecimalOutOfRangeError:
+            raise FieldError(
+                f"out of range for numeric({scale.precision},{scale.scale}): "
+                f"{_shown(text)}"
+            ) from None
+    return number
+
+
+def _parse_number(text: str) -> Decimal:
     try:
         number = Decimal(text)
     except InvalidOperation:
