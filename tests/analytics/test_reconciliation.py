@@ -163,10 +163,9 @@ def test_reasons_come_from_the_period_diagnostics() -> None:
         _one(_figure(Metric.UNREALIZED_PNL, "9"), [missing])["reason_code"]
         == DiffReason.MISSING_OPENING_LOT.value
     )
-    assert (
-        _one(_figure(Metric.UNREALIZED_PNL, "9"), [case])["reason_code"]
-        == DiffReason.CORPORATE_ACTION_ADJUSTMENT.value
-    )
+    with_case = _one(_figure(Metric.UNREALIZED_PNL, "9"), [case])
+    assert with_case["reason_code"] == DiffReason.CORPORATE_ACTION_ADJUSTMENT.value
+    assert with_case["unresolved_cases"] == 1
 
 
 def test_agreement_through_ibkr_basis_is_flagged_even_when_it_passes() -> None:

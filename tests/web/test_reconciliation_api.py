@@ -91,6 +91,7 @@ def test_every_metric_is_listed_with_a_verdict_and_reasons(
     assert {r["metric"] for r in rows} == EXPECTED_METRICS[statement.name]
     for row in rows:
         assert isinstance(row["within_tolerance"], bool)
+        assert isinstance(row["unresolved_cases"], int)
         assert Decimal(row["tolerance_abs"]) in {Decimal("0.01"), Decimal("0.000001")}
         assert row["formula_context"]
         assert row["source_raw_record_id"], row

@@ -100,6 +100,7 @@ class StoredCheck:
     event_id: uuid.UUID | None
     raw_record_id: uuid.UUID | None
     provisional: bool
+    unresolved_cases: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,7 @@ class DiffRow:
     source_event_id: uuid.UUID | None
     source_raw_record_id: uuid.UUID | None
     provisional: bool
+    unresolved_cases: int = 0
 
 
 def diff_rows(
@@ -223,6 +225,7 @@ def _check_row(check: StoredCheck) -> DiffRow:
         source_event_id=check.event_id,
         source_raw_record_id=check.raw_record_id,
         provisional=check.provisional,
+        unresolved_cases=check.unresolved_cases,
     )
 
 
@@ -324,6 +327,7 @@ def _figure_row(
         source_event_id=None,
         source_raw_record_id=figure.raw_record_id,
         provisional=provisional,
+        unresolved_cases=end.unresolved_cases if end is not None else 0,
     )
 
 

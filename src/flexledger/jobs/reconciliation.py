@@ -226,4 +226,5 @@ def _stored(
         event_id=record.event_id,
         raw_record_id=raw_record_id,
         provisional=record.provisional,
+        unresolved_cases=record.unresolved_cases,
     )

@@ -46,6 +46,7 @@ class CheckRecord:
     event_id: uuid.UUID | None
     raw_record_id: uuid.UUID | None
     provisional: bool
+    unresolved_cases: int
 
 
 # Ids per IN list: far under every driver's bound-parameter limit.
@@ -80,6 +81,7 @@ class ReconciliationRepository:
                 check.detail,
                 check.event_trade_fill_id,
                 PnlSnapshotDailyRow.provisional,
+                PnlSnapshotDailyRow.unresolved_cases,
             )
             .join(InstrumentRow, InstrumentRow.instrument_id == check.instrument_id)
             .outerjoin(
@@ -113,6 +115,7 @@ class ReconciliationRepository:
                 event_id=fill_id,
                 raw_record_id=first_raw.get(fill_id),
                 provisional=bool(provisional),
+                unresolved_cases=cases or 0,
             )
             for (
                 instrument_id,
@@ -131,6 +134,7 @@ class ReconciliationRepository:
                 detail,
                 fill_id,
                 provisional,
+                cases,
             ) in found
         ]
 

@@ -137,3 +137,4 @@ class DiffOut(BaseModel):
     source_event_id: uuid.UUID | None
     source_raw_record_id: uuid.UUID | None
     provisional: bool
+    unresolved_cases: int
