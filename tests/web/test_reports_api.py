@@ -113,7 +113,7 @@ def test_by_instrument_follows_the_list_contract(
     assert lvgo["provisional"] is True
 
     paged = _get(api, BY_INSTRUMENT, sort_by="total_pnl", sort_dir="desc", limit="2")
-    assert [i["symbol"] for i in paged["items"]] == ["AAPL", "AGG"]
+    assert [i["symbol"] for i in paged["items"]] == ["AGG", "BRK B"]
     assert paged["page"]["has_more"] is True
     assert paged["page"]["total"] == 7
 

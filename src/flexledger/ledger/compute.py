@@ -26,8 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flexledger.domain.cases import CaseStatus
@@ -202,6 +203,7 @@ def compute_ledger(
             if p.mark_price is not None
         ),
         priced,
+        _applied_splits(actions, output.books),
     )
     cash_by_instrument = _cash_items(inputs.cash, rates)
     positions_by_instrument: dict[uuid.UUID, list[BrokerPosition]] = defaultdict(list)
@@ -505,6 +507,18 @@ def _fill_of(record: FillRecord, rates: RateTable) -> tuple[Fill, bool, Finding 
         broker_cost=record.cost,
     )
     return fill, converted, finding
+
+
+def _applied_splits(
+    actions: Mapping[uuid.UUID, Sequence[Action]], books: Mapping[uuid.UUID, Book]
+) -> Iterable[tuple[uuid.UUID, dt.date, Decimal]]:
+    """(instrument, date, new per old) of the splits the engine applied."""
+    for instrument_id, items in actions.items():
+        book = books.get(instrument_id)
+        applied = set(book.applied_actions) if book is not None else set()
+        for action in items:
+            if isinstance(action, Split) and action.action_id in applied:
+                yield instrument_id, action.business_date, action.new / action.old
 
 
 def _fx_missing(record: FillRecord, what: str) -> Finding:

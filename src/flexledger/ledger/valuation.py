@@ -4,7 +4,9 @@
 2. Trades.closePrice of a fill that day (latest execution, then highest numeric
    transactionID);
 3. the last tradePrice on or before the date: provisional,
-   `EOD_MARK_FALLBACK_LAST_TRADE`;
+   `EOD_MARK_FALLBACK_LAST_TRADE`; a split applied between that trade and the
+   date divides it by the split's ratio, so a 4-for-1 split does not value the
+   new shares at the old price;
 4. none: provisional, `EOD_MARK_MISSING_ALL_SOURCES`, no unrealized P&L.
 """
 
@@ -47,8 +49,21 @@ class Marks:
         self,
         broker_marks: Iterable[tuple[uuid.UUID, dt.date, Decimal]],
         fills: Iterable[PricedFill],
+        splits: Iterable[tuple[uuid.UUID, dt.date, Decimal]] = (),
     ) -> None:
-        """Index OpenPositions marks and fill prices."""
+        """Index OpenPositions marks, fill prices and applied splits.
+
+        Args:
+            broker_marks: (instrument, date, markPrice).
+            fills: every fill with its close price.
+            splits: (instrument, business date, new shares per old share) of
+                each split the ledger applied.
+        """
+        self._splits: dict[uuid.UUID, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+        for instrument_id, day, factor in sorted(
+            splits, key=lambda s: (str(s[0]), s[1])
+        ):
+            self._splits[instrument_id].append((day, factor))
         self._broker = {(i, d): p for i, d, p in broker_marks}
         closes: dict[tuple[uuid.UUID, dt.date], PricedFill] = {}
         trades: dict[uuid.UUID, list[PricedFill]] = defaultdict(list)
@@ -78,8 +93,15 @@ class Marks:
         days = self._trade_days.get(instrument_id, [])
         index = bisect.bisect_right(days, day) - 1
         if index >= 0:
+            price = self._trade_prices[instrument_id][index]
+            traded = days[index]
+            for split_day, factor in self._splits.get(instrument_id, ()):
+                # A split on the trade's own day came before it (IBKR applies
+                # it at the open): that price is already the new one.
+                if traded < split_day <= day:
+                    price = price / factor
             return Mark(
-                self._trade_prices[instrument_id][index],
+                price,
                 ValuationSource.TRADES_LAST_PRICE,
                 LedgerCode.EOD_MARK_FALLBACK_LAST_TRADE,
             )
