@@ -24,6 +24,7 @@ from flexledger.db.repositories.canonical import (
     EventChanges,
     RawScope,
 )
+from flexledger.db.repositories.runs import RunRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import (
     CorpActionLeg,
@@ -36,6 +37,7 @@ from flexledger.domain.diagnostics import Diagnostic
 from flexledger.domain.errors import IngestionError
 from flexledger.domain.events import EventKind
 from flexledger.domain.runs import IngestionRun, RunType, Stage, StageStatus
+from flexledger.jobs.crashpoint import crashpoint
 from flexledger.jobs.timeline import Timeline
 from flexledger.mapping.corporate_actions import assign_cases, settle_actions
 from flexledger.mapping.instruments import (
@@ -107,8 +109,12 @@ class CanonicalStage:
                 its code is INGESTION_CONTRACT_ERROR.
         """
         started = time.monotonic()
+        crashpoint("mapping_started")  # test hook: inside the mapping transaction
         repository = CanonicalRepository(uow)
-        rows = repository.rows_of_run(run.ingestion_run_id)
+        # Rows a run that died after its raw commit left unmapped are this run's
+        # input too: re-importing those bytes inserts none of them again.
+        adopted = RunRepository(uow).unapplied_abandoned()
+        rows = repository.rows_of_run(run.ingestion_run_id, adopted)
         context = mapping_context(uow, self.settings)
         if not rows or context is None:
             timeline.add(
@@ -120,7 +126,10 @@ class CanonicalStage:
             )
             return
         summary = map_incrementally(repository, rows, self.registry, context)
+        crashpoint("mapping_written")  # test hook: events written, not committed
         details = summary.details()
+        if adopted:
+            details["adopted_run_ids"] = [str(run_id) for run_id in adopted]
         details["canonical_duration_ms"] = _elapsed_ms(started)
         failing = summary.contract_violations and run.run_type is RunType.SCHEDULED
         timeline.add(

@@ -222,10 +222,12 @@ def run_ingestion(
     with database.run_lock():
         timeline = Timeline()
         run = start_run(database, settings, options, timeline)
+        crashpoint("after_run_start")  # test hook: the `started` row is committed
         if on_started is not None:
             on_started(run)
         try:
             payload = source(timeline)
+            crashpoint("after_download")  # test hook: payload in hand, none stored
             job = _Job(database, settings, payload, options, run, timeline)
             return job.ingest(hooks, progress)
         except FlexLedgerError as exc:
@@ -336,9 +338,11 @@ class _Job:
                 + ", ".join(required.missing)
                 + "."
             ) from None
+        crashpoint("after_raw_commit")  # test hook: raw committed, nothing mapped
         with self.database.unit_of_work() as uow:
             for hook in hooks:
                 hook(uow, self.run, self.timeline)
+            crashpoint("before_status_write")  # test hook: derived rows written
             self.timeline.add(Stage.RUN, StageStatus.SUCCESS)
             closed = RunRepository(uow).finish(
                 self.run.ingestion_run_id,
@@ -346,6 +350,8 @@ class _Job:
                 diagnostics=self.timeline.events,
                 report_date_local=persisted.report_date,
             )
+            crashpoint("before_run_commit")  # test hook: `success` not committed
+        crashpoint("after_run_commit")  # test hook: committed, lock still held
         return IngestOutcome(
             run=closed,
             raw_record_count=persisted.inserted,
@@ -428,7 +434,7 @@ class _Job:
                 account_id=decision.account.account_id,
                 flex_query_id=flex_query_id,
             )
-            crashpoint("before_persist_commit")
+            crashpoint("before_persist_commit")  # test hook: raw rows not committed
         self._persisted_event(digest, persisted, evidence_only=False)
         return persisted
 
@@ -602,7 +608,7 @@ class _RecordWriter:
                 end += 1
             self._write_statement_rows(reader, statement, batch[start:end])
             start = end
-        crashpoint("persist_batch")
+        crashpoint("persist_batch")  # test hook: one batch queued, not committed
 
     def _write_statement_rows(
         self, reader: StatementReader, statement: int, records: list[RawRecord]

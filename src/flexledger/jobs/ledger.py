@@ -17,6 +17,7 @@ import datetime as dt
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,11 @@ from flexledger.config import Settings
 from flexledger.db.repositories.accounts import AccountRepository
 from flexledger.db.repositories.canonical import CanonicalRepository
 from flexledger.db.repositories.ledger import LedgerRepository
+from flexledger.db.repositories.runs import RunRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import instrument_id_for
 from flexledger.domain.runs import IngestionRun, Stage, StageStatus
+from flexledger.jobs.crashpoint import crashpoint
 from flexledger.jobs.timeline import Timeline
 from flexledger.ledger.compute import LedgerOutput, affected_since, compute_ledger
 from flexledger.ledger.inputs import LegRecord, PositionRecord
@@ -48,10 +51,14 @@ class LedgerStage:
     def __call__(self, uow: UnitOfWork, run: IngestionRun, timeline: Timeline) -> None:
         """Recompute the instruments the run's rows touched."""
         started = time.monotonic()
+        crashpoint("ledger_started")  # test hook: events written, ledger next
         repository = LedgerRepository(uow)
-        touched = repository.touched_by_run(run.ingestion_run_id)
-        _add_reported_positions(uow, run, touched)
-        statement_date = repository.first_statement_date(run.ingestion_run_id)
+        # The same dead runs the mapping adopted (CanonicalStage): their rows'
+        # instruments and dates count as this run's.
+        adopted = RunRepository(uow).unapplied_abandoned()
+        touched = repository.touched_by_run(run.ingestion_run_id, adopted)
+        _add_reported_positions(uow, run, touched, adopted)
+        statement_date = repository.first_statement_date(run.ingestion_run_id, adopted)
         if not touched and statement_date is None:
             timeline.add(
                 Stage.SNAPSHOT,
@@ -77,7 +84,10 @@ class LedgerStage:
 
 
 def _add_reported_positions(
-    uow: UnitOfWork, run: IngestionRun, touched: dict[uuid.UUID, dt.date]
+    uow: UnitOfWork,
+    run: IngestionRun,
+    touched: dict[uuid.UUID, dt.date],
+    adopted: Sequence[uuid.UUID],
 ) -> None:
     """Add the stocks the run's OpenPositions name, at their dates.
 
@@ -86,7 +96,7 @@ def _add_reported_positions(
     incremental run must look at it too.
     """
     rows = CanonicalRepository(uow).run_rows_in_section(
-        run.ingestion_run_id, "OpenPositions"
+        run.ingestion_run_id, "OpenPositions", adopted
     )
     for reported in filter(None, map(reported_position, rows)):
         instrument_id = instrument_id_for(reported.account_id, reported.conid)
@@ -163,6 +173,7 @@ def recompute(
         )
         for request in output.cases_needed
     )
+    crashpoint("before_snapshot_write")  # test hook: ledger computed, not stored
     written = repository.replace(
         account.account_id,
         scope,
@@ -173,6 +184,7 @@ def recompute(
         since=since,
         ingestion_run_id=ingestion_run_id,
     )
+    crashpoint("after_snapshot_write")  # test hook: snapshots written, no commit
     details = summary(output, written, instruments=len(output.books), since=since)
     details["cases_opened"] = cases_opened
     return details

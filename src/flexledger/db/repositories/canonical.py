@@ -96,9 +96,12 @@ class CanonicalRepository:
 
     # -- raw rows in ---------------------------------------------------------------
 
-    def rows_of_run(self, ingestion_run_id: uuid.UUID) -> list[SourceRow]:
-        """The raw rows a run inserted, in storage order."""
-        return list(self._rows(RawRecordRow.ingestion_run_id == ingestion_run_id))
+    def rows_of_run(
+        self, ingestion_run_id: uuid.UUID, adopted: Sequence[uuid.UUID] = ()
+    ) -> list[SourceRow]:
+        """The raw rows a run inserted (and those of the dead runs it adopts)."""
+        runs = [ingestion_run_id, *adopted]
+        return list(self._rows(RawRecordRow.ingestion_run_id.in_(runs)))
 
     def rows_by_id(self, raw_record_ids: Iterable[uuid.UUID]) -> list[SourceRow]:
         """The given raw rows, in storage order."""
@@ -124,11 +127,14 @@ class CanonicalRepository:
         )
 
     def run_rows_in_section(
-        self, ingestion_run_id: uuid.UUID, section: str
+        self,
+        ingestion_run_id: uuid.UUID,
+        section: str,
+        adopted: Sequence[uuid.UUID] = (),
     ) -> Iterator[SourceRow]:
-        """The raw rows one run stored in one section, in storage order."""
+        """The raw rows one run (and the runs it adopts) stored in one section."""
         yield from self._rows(
-            (RawRecordRow.ingestion_run_id == ingestion_run_id)
+            RawRecordRow.ingestion_run_id.in_([ingestion_run_id, *adopted])
             & (RawRecordRow.section_name == section)
         )
 

@@ -58,8 +58,10 @@ class LedgerRepository:
 
     # -- what to recompute -----------------------------------------------------
 
-    def touched_by_run(self, ingestion_run_id: uuid.UUID) -> dict[uuid.UUID, dt.date]:
-        """Instruments whose events a run's raw rows are behind.
+    def touched_by_run(
+        self, ingestion_run_id: uuid.UUID, adopted: Sequence[uuid.UUID] = ()
+    ) -> dict[uuid.UUID, dt.date]:
+        """Instruments whose events a run's raw rows (or its adopted runs') are behind.
 
         Returns:
             Each instrument with the earliest business date among those events.
@@ -78,7 +80,7 @@ class LedgerRepository:
                     RawRecordRow,
                     RawRecordRow.raw_record_id == EventSourceRow.raw_record_id,
                 )
-                .where(RawRecordRow.ingestion_run_id == ingestion_run_id)
+                .where(RawRecordRow.ingestion_run_id.in_([ingestion_run_id, *adopted]))
                 .where(table.instrument_id.is_not(None))
                 .group_by(table.instrument_id)
             )
@@ -102,13 +104,15 @@ class LedgerRepository:
             )
         )
 
-    def first_statement_date(self, ingestion_run_id: uuid.UUID) -> dt.date | None:
-        """The earliest statement date among a run's raw rows."""
+    def first_statement_date(
+        self, ingestion_run_id: uuid.UUID, adopted: Sequence[uuid.UUID] = ()
+    ) -> dt.date | None:
+        """The earliest statement date among a run's (and its adopted runs') rows."""
         dates = [
             day
             for day in self._session.scalars(
                 select(RawRecordRow.report_date_local)
-                .where(RawRecordRow.ingestion_run_id == ingestion_run_id)
+                .where(RawRecordRow.ingestion_run_id.in_([ingestion_run_id, *adopted]))
                 .distinct()
             )
             if day is not None

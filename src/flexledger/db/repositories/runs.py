@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from flexledger.db.session import UnitOfWork
-from flexledger.db.tables import IngestionRunRow
+from flexledger.db.tables import IngestionRunRow, RawRecordRow
 from flexledger.domain.clock import utc_now
 from flexledger.domain.errors import NotFoundError
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType
@@ -24,6 +24,9 @@ RUN_SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "status": IngestionRunRow.status,
     "duration_ms": IngestionRunRow.duration_ms,
 }
+
+
+STALE_RUN_CODE = "INGESTION_STALE_RUN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +88,40 @@ class RunRepository:
             row.status = RunStatus.FAILED.value
             row.ended_at_utc = now
             row.duration_ms = _duration_ms(row.started_at_utc, now)
-            row.error_code = "INGESTION_STALE_RUN"
+            row.error_code = STALE_RUN_CODE
             row.error_message = error_message
         self._session.flush()
         return [row.ingestion_run_id for row in abandoned]
+
+    def unapplied_abandoned(self) -> list[uuid.UUID]:
+        """Abandoned runs whose committed raw rows no run has mapped yet, oldest first.
+
+        A run that died after its raw commit leaves rows that are stored but behind
+        no event (mapping, ledger and the run's `success` are one later
+        transaction). Any run that succeeded after such a run was closed mapped
+        them in that transaction (every ingestion maps these along with its own
+        rows; a reprocess maps everything), so the ones left are those closed
+        since the last success.
+        """
+        stale = aliased(IngestionRunRow)
+        later = aliased(IngestionRunRow)
+        return list(
+            self._session.scalars(
+                select(stale.ingestion_run_id)
+                .where(
+                    stale.status == RunStatus.FAILED.value,
+                    stale.error_code == STALE_RUN_CODE,
+                    exists().where(
+                        RawRecordRow.ingestion_run_id == stale.ingestion_run_id
+                    ),
+                    ~exists().where(
+                        later.status == RunStatus.SUCCESS.value,
+                        later.ended_at_utc > stale.ended_at_utc,
+                    ),
+                )
+                .order_by(stale.started_at_utc)
+            )
+        )
 
     def update_identity(
         self, ingestion_run_id: uuid.UUID, *, account_id: str, flex_query_id: str
