@@ -171,7 +171,46 @@ def _unzipped(raw: IO[bytes]) -> Iterator[IO[bytes]]:
         yield raw
         return
     with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-        yield cast("IO[bytes]", unzipped)
+        yield cast("IO[bytes]", _InflationGuard(unzipped, raw))
+
+
+# Real statements compress about 10:1 (a 160 MB file stores in ~14 MB); a gzip
+# bomb inflates 1000:1. Past a floor, more than this ratio is refused at once,
+# instead of inflating to the 512 MiB size cap first (seconds of CPU).
+_MAX_INFLATION = 100
+_INFLATION_FLOOR = 16 << 20
+
+
+class _InflationGuard:
+    """Reads a gzip stream, refusing output that outgrows its input a hundredfold."""
+
+    def __init__(self, unzipped: gzip.GzipFile, raw: IO[bytes]) -> None:
+        self._unzipped = unzipped
+        self._raw = raw
+        self._produced = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` decompressed bytes.
+
+        Raises:
+            StatementTooLargeError: the output is over 100 times the input read.
+        """
+        data = self._unzipped.read(size)
+        self._produced += len(data)
+        if self._produced > _INFLATION_FLOOR:
+            consumed = max(self._raw.tell(), 1)
+            if self._produced > _MAX_INFLATION * consumed:
+                raise StatementTooLargeError(
+                    f"The compressed file inflates to more than {_MAX_INFLATION} "
+                    f"times its size ({self._produced:,} bytes from {consumed:,}): "
+                    "no real statement does; it looks like a gzip bomb.",
+                    hint="Import the statement as IBKR sent it (.xml or .xml.gz).",
+                )
+        return data
+
+    def __getattr__(self, name: str) -> object:
+        # The reader only reads; anything else is the gzip stream's own.
+        return getattr(self._unzipped, name)
 
 
 PayloadSource = Callable[[Timeline], Payload]
