@@ -330,3 +330,48 @@ def test_long_ranges_split_into_windows_of_at_most_365_days() -> None:
 def test_the_token_never_reaches_the_fake_service_log(flex_world: FlexWorld) -> None:
     flex_world.client().fetch()
     assert flex_world.token not in repr(flex_world.service.log)
+
+
+class _MemoryCallLog:
+    """What the database keeps for every process, in memory."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, list[float]] = {}
+
+    def recent(self, key: str, since: float) -> list[float]:
+        return [at for at in self.calls.get(key, []) if at >= since]
+
+    def record(self, key: str, at: float) -> None:
+        self.calls.setdefault(key, []).append(at)
+
+
+def _two_processes_fetch(
+    flex_world: FlexWorld, logs: tuple[_MemoryCallLog, ...]
+) -> None:
+    flex_world.script.ready_after_polls = 5
+    for log in logs:
+        # A client with its own pacer: what a second process would have.
+        client = flex_world.client(poll_attempts=40, deadline_seconds=3600)
+        client.share_pace(log)
+        client.fetch()
+
+
+def test_a_shared_call_log_keeps_the_pace_across_processes(
+    flex_world: FlexWorld,
+) -> None:
+    shared = _MemoryCallLog()
+    _two_processes_fetch(flex_world, (shared, shared))
+    log = flex_world.service.log
+    assert len(log) == 14  # two fetches of 1 SendRequest + 6 GetStatement
+    _assert_within_pace(log)
+    # The log keeps a fingerprint, never the token.
+    assert flex_world.token not in "".join(shared.calls)
+
+
+def test_without_a_shared_log_two_processes_would_break_the_pace(
+    flex_world: FlexWorld,
+) -> None:
+    # The control: each "process" sees only its own calls.
+    _two_processes_fetch(flex_world, (_MemoryCallLog(), _MemoryCallLog()))
+    with pytest.raises(AssertionError):
+        _assert_within_pace(flex_world.service.log)

@@ -38,6 +38,7 @@ SCHEMA_TABLES = {
     "instrument_link",
     "lot_closure",
     "ledger_check",
+    "flex_call",
 }
 
 # Natural keys and named indexes exactly as SCHEMA.md spells them.

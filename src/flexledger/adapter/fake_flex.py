@@ -92,6 +92,10 @@ class FakeClock:
         with self._lock:
             return self._now
 
+    def wall(self) -> float:
+        """The fake time as epoch seconds (the same count: one timeline)."""
+        return self.monotonic()
+
     def sleep(self, seconds: float) -> None:
         """Advance time instead of waiting."""
         self.advance(seconds)

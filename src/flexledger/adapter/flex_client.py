@@ -6,8 +6,10 @@ The one HTTP seam to IBKR. Rules it keeps (FLEX_WEB_SERVICE.md §2 to §6, SPEC 
   the configured base URL, or to a URL from a response whose host is allowlisted
   (https only) — and only when that fallback is switched on.
 * IBKR's pace is never exceeded: at least 1.1 s between calls and at most 8 calls in
-  any rolling 60 s per client (IBKR allows 1/s and 10/min; the headroom is for a
-  person clicking "Run" in Client Portal at the same time).
+  any rolling 60 s per token (IBKR allows 1/s and 10/min; the headroom is for a
+  person clicking "Run" in Client Portal at the same time). With a `CallLog`
+  (`share_pace`) the budget holds across processes: a cron fetch and a "fetch now"
+  a minute later share it.
 * Poll waits follow the IBKR_FLEX_* settings: before poll i,
   ``max(INITIAL_WAIT, min(BASE·2^i, MAX)·U(JITTER_MIN, JITTER_MAX))``, never less
   than the previous code's floor (1019 → 5 s, 1009 → 15 s, 1018 → 60 s).
@@ -85,8 +87,24 @@ class Clock(Protocol):
     def monotonic(self) -> float:
         """Seconds on a clock that never goes backwards."""
 
+    def wall(self) -> float:
+        """Seconds since the epoch: what other processes' call instants are in."""
+
     def sleep(self, seconds: float) -> None:
         """Wait this long."""
+
+
+class CallLog(Protocol):
+    """A token's recent calls, shared by every process (the database keeps it).
+
+    Keys are token fingerprints, never the token; instants are epoch seconds.
+    """
+
+    def recent(self, key: str, since: float) -> list[float]:
+        """The instants of the key's calls at or after `since`."""
+
+    def record(self, key: str, at: float) -> None:
+        """Add one call of the key at `at`."""
 
 
 class SystemClock:
@@ -95,6 +113,10 @@ class SystemClock:
     def monotonic(self) -> float:
         """`time.monotonic()`."""
         return time.monotonic()
+
+    def wall(self) -> float:
+        """`time.time()`."""
+        return time.time()
 
     def sleep(self, seconds: float) -> None:
         """`time.sleep()`."""
@@ -215,19 +237,44 @@ class _RetryableTransportError(Exception):
 
 
 class _Pacer:
-    """Spaces calls and caps them per rolling minute, on the injected clock."""
+    """Spaces calls and caps them per rolling minute, on the injected clock.
 
-    def __init__(self, clock: Clock, min_spacing: float, per_minute: int) -> None:
+    With a call log, the log is the record of calls (this process's included):
+    calls other processes made count against the same budget. The run lock lets
+    one fetch run at a time, so two processes never race for the last slot.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        min_spacing: float,
+        per_minute: int,
+        log: CallLog | None = None,
+        key: str = "",
+    ) -> None:
         self._clock = clock
         self._min_spacing = min_spacing
         self._per_minute = per_minute
         self._calls: deque[float] = deque()
         self._lock = threading.Lock()
+        self._log = log
+        self._key = key
 
     def wait_for_turn(self) -> None:
         # Callers queue here, so two threads sharing a token never both go early.
         with self._lock:
+            if self._log is not None:
+                self._calls = self._shared_calls(self._log)
             self._wait()
+            if self._log is not None:
+                self._log.record(self._key, self._clock.wall())
+
+    def _shared_calls(self, log: CallLog) -> deque[float]:
+        """The log's calls of the last minute, on this process's clock."""
+        now, wall = self._clock.monotonic(), self._clock.wall()
+        return deque(
+            sorted(now - (wall - at) for at in log.recent(self._key, wall - 60.0))
+        )
 
     def _wait(self) -> None:
         now = self._clock.monotonic()
@@ -254,8 +301,7 @@ def _pacer_for(token: str, clock: Clock, config: FlexClientConfig) -> _Pacer:
     """One pacer per token and clock in this process, shared by every client.
 
     The API builds a client per request; sharing keeps back-to-back runs within
-    IBKR's per-token budget. (Across processes the run lock allows one fetch at a
-    time.)
+    IBKR's per-token budget (`share_pace` extends it to other processes).
     """
     key = (fingerprint(token), id(clock))
     with _PACERS_LOCK:
@@ -294,6 +340,20 @@ class FlexClient:
         self._redaction = TokenRedactionFilter([config.token])
         for name in HTTP_LOGGERS:
             logging.getLogger(name).addFilter(self._redaction)
+
+    def share_pace(self, log: CallLog) -> None:
+        """Pace this token's calls with every process that writes to `log`.
+
+        The log holds the state, so each client gets its own pacer over it; the
+        run lock keeps fetches, and so the log's writers, one at a time.
+        """
+        self._pacer = _Pacer(
+            self._clock,
+            self._config.min_spacing_seconds,
+            self._config.max_calls_per_minute,
+            log,
+            fingerprint(self._config.token),
+        )
 
     def close(self) -> None:
         """Close pooled connections."""

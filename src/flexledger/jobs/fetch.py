@@ -15,6 +15,7 @@ from flexledger.adapter.flex_client import (
 )
 from flexledger.config import Capability, Settings
 from flexledger.db.database import Database
+from flexledger.db.repositories.flex_calls import DatabaseCallLog
 from flexledger.domain.clock import utc_now
 from flexledger.domain.errors import FlexRequestError, InvalidRequestError
 from flexledger.domain.runs import IngestionRun, RunType, Stage, StageStatus
@@ -133,6 +134,8 @@ def fetch_and_ingest(
     if from_date is None and to_date is None:
         from_date, to_date = default_window(settings)
     _check_window(from_date, to_date)
+    # IBKR's pace is per token, whichever process calls: share it through the db.
+    client.share_pace(DatabaseCallLog(database))
     assert from_date is not None  # noqa: S101 - checked just above
     assert to_date is not None  # noqa: S101 - checked just above
     start, end = from_date, to_date

@@ -13,6 +13,7 @@ from flexledger.db.tables.events import (
     EventFxRow,
     EventTradeFillRow,
 )
+from flexledger.db.tables.flex_calls import FlexCallRow
 from flexledger.db.tables.instruments import InstrumentRow
 from flexledger.db.tables.labels import InstrumentLabelRow, LabelRow, NoteRow
 from flexledger.db.tables.ledger import (
@@ -32,6 +33,7 @@ __all__ = [
     "EventFxRow",
     "EventSourceRow",
     "EventTradeFillRow",
+    "FlexCallRow",
     "IngestionRunRow",
     "InstrumentAliasRow",
     "InstrumentLabelRow",
