@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flexledger.domain.errors import ConfigError
+from flexledger.domain.passwords import parse_hash
 
 DEFAULT_FLEX_BASE_URL = (
     "https://ndcdyn.interactivebrokers.com/AccountManagement/FlexWebService"
@@ -136,6 +137,18 @@ class Settings(BaseSettings):
     application_host: str = "127.0.0.1"
     application_port: int = Field(default=8000, ge=1, le=65535)
 
+    # Built-in authentication (SPEC §0 P6): off unless one of the two is set.
+    flexledger_admin_password_hash: SecretStr | None = None
+    flexledger_api_token: SecretStr | None = None
+    # Signs the session cookie; a random one per process when unset (sessions
+    # then end when the server restarts).
+    flexledger_session_secret: SecretStr | None = None
+    flexledger_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    flexledger_cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Host names the server answers to: a DNS-rebinding page reaches 127.0.0.1
+    # under its own name, which this list refuses. `*` allows any.
+    flexledger_allowed_hosts: str = "localhost,127.0.0.1,::1"
+
     @field_validator("account_id", "ibkr_flex_query_id")
     @classmethod
     def _strip(cls, value: str | None) -> str | None:
@@ -190,6 +203,28 @@ class Settings(BaseSettings):
             return value.strip() or None
         return value
 
+    @field_validator("flexledger_admin_password_hash")
+    @classmethod
+    def _password_hash(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parse_hash(value.get_secret_value())
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("flexledger_api_token", "flexledger_session_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        secret = value.get_secret_value().strip()
+        if len(secret) < 32:
+            # Neither value is shown: the message names only the rule.
+            raise ValueError(
+                "must be at least 32 characters "
+                "(make one with `flexledger auth new-token`)"
+            )
+        return SecretStr(secret)
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:
@@ -218,6 +253,24 @@ class Settings(BaseSettings):
         if self.api_max_limit < self.api_default_limit:
             raise ValueError("API_MAX_LIMIT must be >= API_DEFAULT_LIMIT")
         return self
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Whether the web app requires a login or a bearer token."""
+        return bool(self.flexledger_admin_password_hash or self.flexledger_api_token)
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The Host names the web app answers to (lower case; `*` for any)."""
+        hosts = {
+            host.strip().lower().strip("[]")
+            for host in self.flexledger_allowed_hosts.split(",")
+            if host.strip()
+        }
+        # A specific bind address is reachable under its own name.
+        if self.application_host not in ("0.0.0.0", "::"):  # noqa: S104 - compared
+            hosts.add(self.application_host.lower().strip("[]"))
+        return frozenset(hosts)
 
     @property
     def effective_database_url(self) -> str:

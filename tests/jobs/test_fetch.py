@@ -1,4 +1,8 @@
-"""Fetch runs against the fake Flex service, and the token canary over all of it."""
+"""Fetch runs against the fake Flex service.
+
+The token canary over these faults, the web app and the CLI is
+tests/security/test_canary.py.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,10 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text
 
-from flexledger.adapter.fake_flex import QueryScript
 from flexledger.config import Settings, load_settings
-from flexledger.db.base import Base
 from flexledger.db.database import Database
 from flexledger.domain.errors import ConfigError, InvalidRequestError
 from flexledger.domain.runs import RunStatus
@@ -24,7 +24,7 @@ from flexledger.jobs.fetch import (
     default_window,
     fetch_and_ingest,
 )
-from tests.fixtures.flex_server import QUERY_ID, STATEMENT, FlexWorld
+from tests.fixtures.flex_server import QUERY_ID, FlexWorld
 
 
 def _settings(world: FlexWorld, **overrides: Any) -> Settings:
@@ -36,21 +36,6 @@ def _settings(world: FlexWorld, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return load_settings(_env_file=None, **values)
-
-
-def _dump(database: Database) -> str:
-    """Every row of every table, as text."""
-    parts = []
-    with database.engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
-            for row in connection.execute(table.select()):
-                parts.append(repr(tuple(row)))
-            if table.name == "ingestion_run":
-                for (diagnostics,) in connection.execute(
-                    text("SELECT diagnostics FROM ingestion_run")
-                ):
-                    parts.append(json.dumps(diagnostics, default=str))
-    return "\n".join(parts)
 
 
 def test_a_fetch_run_stores_the_statement_with_its_timeline(
@@ -155,61 +140,6 @@ def test_the_default_window_is_the_last_week_ending_yesterday(clean_env: Path) -
         load_settings(_env_file=None), today=dt.date(2026, 3, 10)
     )
     assert (start, end) == (dt.date(2026, 3, 3), dt.date(2026, 3, 9))
-
-
-def test_the_token_canary_never_leaks(
-    database: Database,
-    clean_env: Path,
-    flex_world: FlexWorld,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    # Everything at DEBUG, httpx's and httpcore's own loggers included.
-    caplog.set_level(logging.DEBUG)
-    for name in ("httpx", "httpcore", "flexledger"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
-    texts: list[str] = []
-    scenarios: list[dict[str, Any]] = [
-        {},
-        {"ready_after_polls": 3},
-        {"get_errors": ["1009", "1018"]},
-        {"send_errors": ["1012"]},
-        {"send_errors": ["1015"]},
-        {"get_http_errors": [500, 404]},
-        {"truncate_at": 500, "truncate_times": 5},
-        {"html_200": True},
-        {"delay_seconds": 1.0, "delay_times": 10},
-        {"reset_times": 1},
-    ]
-    try:
-        for scenario in scenarios:
-            flex_world.service.queries[QUERY_ID] = QueryScript(
-                payload=STATEMENT, **scenario
-            )
-            flex_world.clock.advance(61)
-            client = flex_world.client(request_timeout_seconds=0.2)
-            outcome = fetch_and_ingest(database, _settings(flex_world), client=client)
-            texts.append(repr(outcome))
-            texts.append(json.dumps(list(outcome.run.diagnostics), default=str))
-            client.close()
-        # Direct client errors carry text of their own.
-        flex_world.script.send_errors = ["1012"]
-        flex_world.clock.advance(61)
-        with pytest.raises(Exception) as caught:  # noqa: PT011 - any error text counts
-            flex_world.client().fetch()
-        texts.append(str(caught.value) + repr(caught.value))
-    finally:
-        for name in ("httpx", "httpcore", "flexledger"):
-            logging.getLogger(name).setLevel(logging.NOTSET)
-    texts.append(caplog.text)
-    texts.extend(record.getMessage() for record in caplog.records)
-    texts.append(_dump(database))
-    texts.append(repr(flex_world.service.log))
-    settings = _settings(flex_world)
-    texts.append(repr(settings) + str(settings.describe()))
-    haystack = "\n".join(texts)
-    assert "HTTP Request:" in caplog.text  # httpx really logged its request lines
-    for needle in (flex_world.token, quote(flex_world.token)):
-        assert needle not in haystack
 
 
 def test_1003_on_the_newest_day_retries_once_with_an_earlier_end(

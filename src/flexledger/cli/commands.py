@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from flexledger import __version__
+from flexledger.cli.auth import auth_commands
 from flexledger.cli.cases import cases_commands
 from flexledger.cli.check import register as register_check
 from flexledger.cli.demo import register as register_demo
@@ -105,6 +106,7 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
     app.add_typer(notes_commands(), name="notes")
     app.add_typer(report_commands(), name="report")
     app.add_typer(dev_commands(), name="dev")
+    app.add_typer(auth_commands(), name="auth")
     return app
 
 

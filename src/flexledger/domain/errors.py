@@ -33,10 +33,15 @@ what the user can do next::
     │   └── CaseNoteRequiredError       a case is closed without a note
     ├── NotFoundError               unknown id (a run, a case…): always NOT_FOUND
     ├── ExportContractError         a row breaks its CSV export contract (SPEC §13)
-    └── ConflictError
-        ├── RunAlreadyActiveError       another run holds the run lock
-        ├── CaseAlreadyClosedError      the case was resolved or dismissed before
-        └── DuplicateLabelError         a label has that name already (any case)
+    ├── ConflictError
+    │   ├── RunAlreadyActiveError       another run holds the run lock
+    │   ├── CaseAlreadyClosedError      the case was resolved or dismissed before
+    │   └── DuplicateLabelError         a label has that name already (any case)
+    └── AccessError                 the web request is refused before it runs
+        ├── AuthenticationRequiredError no valid session or bearer token
+        ├── CrossSiteRequestError       CSRF: foreign Origin/Sec-Fetch-Site, bad token
+        ├── LoginThrottledError         too many failed logins; wait
+        └── HostNotAllowedError         the Host header is not one of ours
 
 Later issues add their branches here (FlexServiceError, MappingContractError,
 LedgerError).
@@ -347,4 +352,52 @@ class DuplicateLabelError(ConflictError):
     default_hint = (
         "Pick another name, or use the existing label (`flexledger labels list` or "
         "GET /labels shows them)."
+    )
+
+
+class AccessError(FlexLedgerError):
+    """The request was refused before it ran."""
+
+    code = "ACCESS_DENIED"
+
+
+class AuthenticationRequiredError(AccessError):
+    """Sign in first: this server requires authentication."""
+
+    code = "AUTHENTICATION_REQUIRED"
+    default_hint = (
+        "Sign in at /ui/login, or send `Authorization: Bearer <FLEXLEDGER_API_TOKEN>`."
+    )
+
+
+class CrossSiteRequestError(AccessError):
+    """The request was refused as a possible cross-site request forgery."""
+
+    code = "CSRF_REJECTED"
+    default_hint = (
+        "Reload the page and submit the form again. Scripts: send no Origin header "
+        "(or this server's own), and no cross-site Sec-Fetch-Site."
+    )
+
+
+class LoginThrottledError(AccessError):
+    """Too many failed sign-in attempts; sign-in is paused for a while."""
+
+    code = "LOGIN_THROTTLED"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(
+            hint=f"Wait {retry_after_seconds} s before trying again; the pause "
+            "doubles with each further failure."
+        )
+
+
+class HostNotAllowedError(AccessError):
+    """The request's Host is not one this server answers to."""
+
+    code = "HOST_NOT_ALLOWED"
+    default_hint = (
+        "Add the host name to FLEXLEDGER_ALLOWED_HOSTS (comma-separated); it guards "
+        "against DNS rebinding."
     )

@@ -12,6 +12,8 @@ from flexledger.web.api.reports import router as reports_router
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
 from flexledger.web.pages import UPLOAD_PATH, install_pages
+from flexledger.web.security.guard import Guard
+from flexledger.web.security.middleware import SecurityMiddleware
 from flexledger.web.upload_limit import UploadLimit
 
 
@@ -27,11 +29,15 @@ def create_app(context: AppContext) -> FastAPI:
     app = FastAPI(
         title="ibkr-flex-ledger",
         version=context.version,
-        docs_url="/api/docs",
+        # Swagger UI needs inline script and a CDN, which the Content-Security-
+        # Policy of every HTML answer forbids; the document itself stays.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.context = context
+    guard = Guard.from_settings(context.settings)
+    app.state.guard = guard
     install_error_handlers(app)
     app.add_middleware(
         UploadLimit,
@@ -42,6 +48,9 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_middleware(
         UploadLimit, path_prefix=UPLOAD_PATH, limit=lambda: ingestion.MAX_UPLOAD_BYTES
     )
+    # Added last, so outermost: a refused request is answered before the upload
+    # limit or the app reads its body.
+    app.add_middleware(SecurityMiddleware, guard=guard)
     app.include_router(health.router)
     app.include_router(ingestion.router)
     app.include_router(cases.router)

@@ -20,11 +20,15 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flexledger.domain.errors import (
+    AuthenticationRequiredError,
     ConfigError,
     ConflictError,
+    CrossSiteRequestError,
     DatabaseError,
     FlexLedgerError,
+    HostNotAllowedError,
     InvalidRequestError,
+    LoginThrottledError,
     NotFoundError,
     StatementReadError,
     StatementTooLargeError,
@@ -41,6 +45,10 @@ STATUS_BY_ERROR: tuple[tuple[type[FlexLedgerError], int], ...] = (
     (ConfigError, 400),
     (InvalidRequestError, 400),
     (DatabaseError, 503),
+    (AuthenticationRequiredError, 401),
+    (CrossSiteRequestError, 403),
+    (LoginThrottledError, 429),
+    (HostNotAllowedError, 400),
 )
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -88,6 +96,8 @@ def error_body(
 _ERROR_MEANINGS = {
     400: "A query or path parameter is not valid (SPEC §12 codes), or the body "
     "cannot be read at all (not UTF-8 JSON, or cut off).",
+    401: "AUTHENTICATION_REQUIRED: sign in or send the bearer token.",
+    403: "CSRF_REJECTED: a state change from another site, or without its token.",
     404: "NOT_FOUND: no such id.",
     409: "The change conflicts with the stored state or an active run.",
     413: "The upload is larger than the limit.",

@@ -18,6 +18,7 @@ from flexledger.web.pages import (
     ingestion,
     instruments,
     labels,
+    login,
     provenance,
     raw_rows,
     reconciliation,
@@ -42,6 +43,7 @@ def install_pages(app: FastAPI) -> None:
         cases,
         drift,
         setup,
+        login,
     ):
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=WEB_DIR / "static"), name="ui-static")
