@@ -8,6 +8,7 @@ Environment variables override values in `.env`.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import os
 import zoneinfo
@@ -121,6 +122,9 @@ class Settings(BaseSettings):
     ibkr_flex_backoff_max_seconds: float = Field(default=60.0, gt=0)
     ibkr_flex_jitter_min_multiplier: float = Field(default=0.5, gt=0)
     ibkr_flex_jitter_max_multiplier: float = Field(default=1.5, gt=0)
+    # The day the Flex token stops working (Client Portal shows it); when set,
+    # `config check`, fetch runs and /metrics warn as it nears.
+    ibkr_flex_token_expires: dt.date | None = None
 
     base_currency: str = "USD"
     business_timezone: str = "Asia/Jerusalem"

@@ -38,6 +38,7 @@ from starlette.datastructures import QueryParams
 from flexledger import __version__
 from flexledger.config import load_settings
 from flexledger.db.database import Database
+from flexledger.web.api.metrics import CONTENT_TYPE as METRICS_TYPE
 from flexledger.web.app import create_app
 from flexledger.web.context import AppContext
 from tests.fixtures.api_errors import assert_error
@@ -109,14 +110,16 @@ def test_ui_pages_and_docs_are_not_in_the_document(app: FastAPI) -> None:
 
 def test_every_route_documents_params_answer_and_errors(app: FastAPI) -> None:
     document = app.openapi()
-    assert len(_api_routes(app)) == len(list(_operations(document))) == 28
+    assert len(_api_routes(app)) == len(list(_operations(document))) == 29
     for method, path, operation in _operations(document):
         name = f"{method} {path}"
         responses = operation["responses"]
         success = [s for s in responses if s.startswith("2")]
         assert len(success) == 1, name
         content = responses[success[0]].get("content", {})
-        assert content["application/json"]["schema"], name
+        # Every answer is JSON but the Prometheus text of /metrics.
+        kind = METRICS_TYPE if path == "/metrics" else "application/json"
+        assert content[kind]["schema"], name
         in_path = [p for p in operation.get("parameters", []) if p["in"] == "path"]
         in_query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
         expected = {"500"}
@@ -351,7 +354,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_break(
         + "\n"
         + "\n\n".join(f"{label}:\n{text}" for label, text in tally.failures.items())
     )
-    assert len(tally.operations) == 28, figures
+    assert len(tally.operations) == 29, figures
     never_succeeded = {op.label for op in operations} - {
         label for label, status in tally.statuses if status < 300
     }

@@ -22,12 +22,14 @@ from flexledger.cli.dev import dev_commands
 from flexledger.cli.ingestion import register as register_ingestion
 from flexledger.cli.instruments import instruments_commands
 from flexledger.cli.labels import labels_commands, notes_commands
+from flexledger.cli.maintenance import maintenance_commands
 from flexledger.cli.output import reported_errors
 from flexledger.cli.provenance import register as register_provenance
 from flexledger.cli.reports import report_commands
 from flexledger.cli.reprocess import register as register_reprocess
 from flexledger.config import Capability, Settings, load_settings
 from flexledger.db.database import Database
+from flexledger.jobs.token_expiry import token_expiry_warning
 from flexledger.mapping.registry import MapperRegistry
 
 ServeFn = Callable[[Settings, str, int], None]
@@ -107,6 +109,7 @@ def build_cli(runtime: CliRuntime) -> typer.Typer:
     app.add_typer(report_commands(), name="report")
     app.add_typer(dev_commands(), name="dev")
     app.add_typer(auth_commands(), name="auth")
+    app.add_typer(maintenance_commands(), name="maintenance")
     return app
 
 
@@ -176,6 +179,8 @@ def _config_commands() -> typer.Typer:
                 typer.echo(f"  {capability.value:<8} needs:")
                 for item in missing:
                     typer.echo(f"             {item.variable}: {item.what_to_set}")
+            if expiry := token_expiry_warning(settings):
+                typer.echo(f"Warning: {expiry}")
 
     return config
 

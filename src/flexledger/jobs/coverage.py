@@ -57,6 +57,8 @@ _CACHE: BoundedCache[tuple[uuid.UUID, str], _Headers] = BoundedCache(_CACHE_ARTI
 _PERIODS: BoundedCache[tuple[str, str, tuple[object, ...]], list[StatementPeriod]] = (
     BoundedCache(8)
 )
+# Calendars per window of those: every P&L report asks for its range's gaps.
+_CALENDARS: BoundedCache[tuple[object, ...], CoverageCalendar] = BoundedCache(32)
 
 
 def coverage_calendar(
@@ -94,11 +96,16 @@ def coverage_calendar(
             stored = CoverageRepository(uow).statements(account.account_id)
         every = _periods(database, account.account_id, stored)
         _PERIODS.put(key, every)
-    periods = [p for p in every if date_from is None or p.to_date >= date_from]
-    earlier = date_from is not None and any(p.to_date < date_from for p in every)
-    return build_calendar(
-        periods, date_from=date_from, date_to=date_to, earlier_coverage=earlier
-    )
+    window = (*key, date_from, date_to)
+    calendar = _CALENDARS.get(window)
+    if calendar is None:
+        periods = [p for p in every if date_from is None or p.to_date >= date_from]
+        earlier = date_from is not None and any(p.to_date < date_from for p in every)
+        calendar = build_calendar(
+            periods, date_from=date_from, date_to=date_to, earlier_coverage=earlier
+        )
+        _CALENDARS.put(window, calendar)
+    return calendar
 
 
 def gaps_within(

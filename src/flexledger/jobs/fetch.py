@@ -29,6 +29,7 @@ from flexledger.jobs.ingest import (
     run_ingestion,
 )
 from flexledger.jobs.timeline import Timeline
+from flexledger.jobs.token_expiry import token_expiry_warning
 
 # Explicit dates are always sent, so a query saved as "Last N days" cannot silently
 # change what a run covers. A week overlaps earlier runs; natural keys dedupe it.
@@ -142,11 +143,14 @@ def fetch_and_ingest(
     query_id = settings.ibkr_flex_query_id or ""
 
     def fetched(timeline: Timeline) -> Payload:
+        # A token near or past its configured expiry is said where the run is read.
+        expiry = token_expiry_warning(settings)
         timeline.add(
             Stage.REQUEST,
             StageStatus.STARTED,
             from_date=start.isoformat(),
             to_date=end.isoformat(),
+            **({"warnings": [expiry]} if expiry else {}),
         )
         observer = _TimelineObserver(timeline)
         try:

@@ -85,18 +85,26 @@ def reconciliation_report(
         wanted = (
             None if filters.label_id is None else repository.labelled(filters.label_id)
         )
-    every = _ROWS.get(key)
-    if every is None:
-        every = _all_rows(database, account, mode)
-        _ROWS.put(key, every)
-    rows = [r for r in every if _wanted(r, filters, wanted)]
-    rows = sort_diff_rows(rows, sort_by, sort_dir)
+    # Sorting ~50k rows costs more than the query: pages of one view share it.
+    view = (key, filters, frozenset(wanted or ()), sort_by, sort_dir)
+    rows = _VIEWS.get(view)
+    if rows is None:
+        every = _ROWS.get(key)
+        if every is None:
+            every = _all_rows(database, account, mode)
+            _ROWS.put(key, every)
+        rows = sort_diff_rows(
+            [r for r in every if _wanted(r, filters, wanted)], sort_by, sort_dir
+        )
+        _VIEWS.put(view, rows)
     end = None if limit is None else offset + limit
     return ReportPage(rows[offset:end], len(rows))
 
 
 # A few states of a few databases: each entry is one account's comparisons.
 _ROWS: BoundedCache[tuple[object, ...], list[DiffRow]] = BoundedCache(4)
+# Filtered and sorted views of them, as pages and the UI's filters ask.
+_VIEWS: BoundedCache[tuple[object, ...], list[DiffRow]] = BoundedCache(32)
 
 
 def _all_rows(database: Database, account: Account, mode: Mode) -> list[DiffRow]:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from flexledger.web.api import cases, health, ingestion, instruments, labels, notes
+from flexledger.web.api import (
+    cases,
+    health,
+    ingestion,
+    instruments,
+    labels,
+    metrics,
+    notes,
+)
 from flexledger.web.api.coverage import router as coverage_router
 from flexledger.web.api.provenance import router as provenance_router
 from flexledger.web.api.reconciliation import router as reconciliation_router
@@ -52,6 +60,7 @@ def create_app(context: AppContext) -> FastAPI:
     # limit or the app reads its body.
     app.add_middleware(SecurityMiddleware, guard=guard)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(ingestion.router)
     app.include_router(cases.router)
     app.include_router(instruments.router)
