@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Annotated, Any
 
@@ -11,9 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from flexledger.db.repositories.runs import RunFilter, RunRepository
-from flexledger.domain.errors import FlexLedgerError, RunAlreadyActiveError
+from flexledger.domain.errors import RunAlreadyActiveError
 from flexledger.domain.runs import IngestionRun, RunStatus, RunType
-from flexledger.jobs.fetch import client_config, fetch_and_ingest
+from flexledger.jobs.background import start_fetch
 from flexledger.jobs.ingest import IngestOptions, ingest_payload, read_payload_stream
 from flexledger.jobs.reprocess import reprocess, reprocess_scope
 from flexledger.web.api.ingestion_schemas import (
@@ -42,7 +41,6 @@ from flexledger.web.errors import (
     ErrorOut,
     error_body,
     error_responses,
-    status_for,
 )
 
 router = APIRouter(prefix="/ingestion", tags=["ingestion"])
@@ -103,47 +101,16 @@ def _conflict() -> JSONResponse:
 )
 def start_run(context: ContextDep) -> JSONResponse:
     """Start fetching from IBKR now; 409 while another run is active."""
-    config = client_config(context.settings)
-    started = threading.Event()
-    outcome: dict[str, Any] = {}
-
-    def mark_started(run: IngestionRun) -> None:
-        outcome["run"] = run
-        started.set()
-
-    def work() -> None:
-        client = context.flex_client_factory(config)
-        try:
-            fetch_and_ingest(
-                context.database,
-                context.settings,
-                client=client,
-                run_type=RunType.MANUAL,
-                on_started=mark_started,
-                hooks=context.stages(),
-            )
-        except FlexLedgerError as exc:
-            outcome["error"] = exc
-        finally:
-            client.close()
-            started.set()
-
-    threading.Thread(target=work, name="flexledger-fetch", daemon=True).start()
-    started.wait(START_WAIT_SECONDS)
-    if isinstance(outcome.get("error"), RunAlreadyActiveError):
-        return _conflict()
-    if "run" not in outcome:
-        error = outcome.get("error")
-        if isinstance(error, FlexLedgerError):  # e.g. the database is unavailable
-            return JSONResponse(
-                error_body(error.code, error.message, hint=error.hint),
-                status_code=status_for(error),
-            )
-        return JSONResponse(
-            error_body("INGESTION_UNEXPECTED_ERROR", "the run did not start"),
-            status_code=500,
+    try:
+        run = start_fetch(
+            context.database,
+            context.settings,
+            client_factory=context.flex_client_factory,
+            hooks=context.stages(),
+            wait_seconds=START_WAIT_SECONDS,
         )
-    run: IngestionRun = outcome["run"]
+    except RunAlreadyActiveError:
+        return _conflict()
     return JSONResponse(
         {
             "job_name": "ingestion",
