@@ -10,11 +10,17 @@ to rebuild.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -107,3 +113,42 @@ def _import(url: str, folder: Path, trades: int) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A running `flexledger serve`: its base URL and process id."""
+
+    base: str
+    pid: int
+
+
+@contextmanager
+def served(database_url: str) -> Iterator[Served]:
+    """A `flexledger serve` process over the database: its URL and pid."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as folder:
+        server = subprocess.Popen(
+            [FLEXLEDGER, "serve", "--port", str(port)],
+            env=environment(database_url, Path(folder)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("flexledger serve did not start")
+                time.sleep(0.2)
+            yield Served(base, server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

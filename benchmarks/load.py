@@ -20,15 +20,11 @@ cores, p95 grows with queueing even when one request alone is fast
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from datasets import FLEXLEDGER, environment, postgres_dataset, sqlite_dataset
+from datasets import postgres_dataset, served, sqlite_dataset
 from reports import _ensure_labels, _instrument_ids
 
 GOAL_MS = {10_000: 200.0, 100_000: 500.0}
@@ -57,43 +53,6 @@ class _Tally:
             self.times.setdefault(name, []).append(millis)
             if not ok:
                 self.errors[name] = self.errors.get(name, 0) + 1
-
-
-@dataclass(frozen=True, slots=True)
-class _Server:
-    base: str
-    pid: int
-
-
-@contextmanager
-def served(database_url: str) -> Iterator[_Server]:
-    """A `flexledger serve` process over the database: its URL and pid."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with tempfile.TemporaryDirectory() as folder:
-        server = subprocess.Popen(
-            [FLEXLEDGER, "serve", "--port", str(port)],
-            env=environment(database_url, Path(folder)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("flexledger serve did not start")
-                time.sleep(0.2)
-            yield _Server(base, server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 def memory_kib(pid: int) -> dict[str, int]:

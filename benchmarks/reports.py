@@ -12,56 +12,21 @@ so by-label has work to do. Printed, never asserted; the goal is p95 < 200 ms.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from datasets import FLEXLEDGER, environment, postgres_dataset, sqlite_dataset
+from datasets import postgres_dataset, served, sqlite_dataset
 
 _LABELS = ("Core", "Growth", "Income", "Hedges", "Speculative")
 _PER_LABEL = 100
 GOAL_MS = 200.0
-
-
-@contextmanager
-def served(database_url: str) -> Iterator[str]:
-    """A `flexledger serve` process over the database; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with tempfile.TemporaryDirectory() as folder:
-        server = subprocess.Popen(
-            [FLEXLEDGER, "serve", "--port", str(port)],
-            env=environment(database_url, Path(folder)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("flexledger serve did not start")
-                time.sleep(0.2)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 def _instrument_ids(client: httpx.Client) -> list[str]:
@@ -112,8 +77,8 @@ def _p(times: list[float], share: float) -> float:
 def measure(name: str, database_url: str, requests: int) -> None:
     """Print p50/p95 of each report endpoint over one database."""
     with (
-        served(database_url) as base,
-        httpx.Client(base_url=base, timeout=120) as client,
+        served(database_url) as server,
+        httpx.Client(base_url=server.base, timeout=120) as client,
     ):
         instruments = _instrument_ids(client)
         labels = _ensure_labels(client, instruments)
