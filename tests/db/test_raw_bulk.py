@@ -33,12 +33,14 @@ AWKWARD = {
 }
 
 
-def _placements(count: int, attrs: dict[str, str]) -> RecordGroup:
+def _placements(
+    count: int, attrs: dict[str, str], *, first: int = 0, account: str | None = None
+) -> RecordGroup:
     records = [
         RawRecord(0, "Trades", "Trade", f"Trades:Trade:transactionID={n}", attrs)
-        for n in range(count)
+        for n in range(first, first + count)
     ]
-    return RecordGroup(records, None, builders.ACCOUNT)
+    return RecordGroup(records, None, account or builders.ACCOUNT)
 
 
 def _planned() -> StoredArtifact:
@@ -129,5 +131,52 @@ def test_a_failed_batch_raises_and_leaves_nothing(database: Database) -> None:
 
     with pytest.raises(WRITE_ERRORS):
         write_twice()
+    with database.unit_of_work() as uow:
+        assert uow.session.scalars(select(RawRecordRow)).all() == []
+
+
+def test_batches_of_one_writer_are_all_stored_with_their_own_facts(
+    database: Database,
+) -> None:
+    run = builders.ingestion_run()
+    with database.unit_of_work() as uow:
+        uow.session.add(run)
+        uow.session.flush()
+        raw = RawRepository(uow)
+        artifact = raw.add_artifact(_new_artifact(run.ingestion_run_id))
+        with raw.record_writer(artifact, run.ingestion_run_id) as writer:
+            writer.write(_placements(500, {"a": "1"}))
+            writer.write(_placements(0, {"a": "1"}, first=500))  # an empty batch
+            writer.write(_placements(700, {"a": "2"}, first=500, account="U999"))
+    with database.unit_of_work() as uow:
+        rows = uow.session.scalars(select(RawRecordRow)).all()
+    assert len(rows) == 1_200
+    by_account = {
+        account: sum(1 for row in rows if row.account_id == account)
+        for account in {row.account_id for row in rows}
+    }
+    assert by_account == {builders.ACCOUNT: 500, "U999": 700}
+
+
+class _StopError(Exception):
+    pass
+
+
+def test_a_failure_of_the_caller_mid_write_leaves_nothing(database: Database) -> None:
+    run = builders.ingestion_run()
+    with database.unit_of_work() as uow:
+        uow.session.add(run)
+
+    def fail_after_a_batch() -> None:
+        with database.unit_of_work() as uow:
+            raw = RawRepository(uow)
+            artifact = raw.add_artifact(_new_artifact(run.ingestion_run_id))
+            with raw.record_writer(artifact, run.ingestion_run_id) as writer:
+                writer.write(_placements(300, {"a": "1"}))
+                raise _StopError
+
+    # The caller's own error comes out, not one about the unfinished write.
+    with pytest.raises(_StopError):
+        fail_after_a_batch()
     with database.unit_of_work() as uow:
         assert uow.session.scalars(select(RawRecordRow)).all() == []

@@ -9,7 +9,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from flexledger.db import migration
-from flexledger.db.engine import make_engine, redacted_url
+from flexledger.db.checkpoint import WalCheckpointer
+from flexledger.db.engine import make_engine, redacted_url, sqlite_file
 from flexledger.db.migration import SchemaState
 from flexledger.db.run_lock import hold_run_lock
 from flexledger.db.session import UnitOfWork, unit_of_work
@@ -25,7 +26,9 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._engine = make_engine(url)
+        path = sqlite_file(url)
+        self._checkpointer = WalCheckpointer(path) if path else None
+        self._engine = make_engine(url, checkpointer=self._checkpointer)
 
     @property
     def engine(self) -> Engine:
@@ -128,8 +131,10 @@ class Database:
         return self.schema_state()
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (SQLite: after the last checkpoint)."""
         self._engine.dispose()
+        if self._checkpointer is not None:
+            self._checkpointer.close()
 
 
 def _reason(exc: SQLAlchemyError) -> str:

@@ -15,11 +15,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from flexledger.db.checkpoint import WalCheckpointer
+
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, checkpointer: WalCheckpointer | None = None) -> Engine:
     """Create an engine for ``sqlite:///…`` or ``postgresql+psycopg://…``.
 
     SQLite gets foreign keys on, WAL and a busy timeout on every connection, and
@@ -28,6 +30,8 @@ def make_engine(url: str) -> Engine:
 
     Args:
         url: the database URL.
+        checkpointer: for a SQLite file, runs WAL checkpoints off the committing
+            call (db/checkpoint.py); without one, SQLite checkpoints as it commits.
 
     Returns:
         A new engine; the caller owns it and disposes of it.
@@ -37,7 +41,7 @@ def make_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, checkpointer)
     if parsed.drivername == "postgresql+psycopg":
         return create_engine(
             url,
@@ -50,7 +54,18 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def _sqlite_engine(url: str) -> Engine:
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:":
+        return None
+    return str(Path(database).expanduser())
+
+
+def _sqlite_engine(url: str, checkpointer: WalCheckpointer | None) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +89,16 @@ def _sqlite_engine(url: str) -> Engine:
         # 16 MiB page cache (default 2 MiB): bulk imports update several indexes,
         # mostly at their ends (time-ordered ids); more only raised peak memory.
         cursor.execute("PRAGMA cache_size = -16384")
+        if checkpointer is not None:
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
         cursor.close()
+
+    if checkpointer is not None:
+
+        @event.listens_for(engine, "checkin")
+        def _on_checkin(*_: object) -> None:
+            # Every write ends by returning its connection, after its commit.
+            checkpointer.request()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -2,7 +2,8 @@
 
 A statement can hold hundreds of thousands of rows, so records skip the ORM:
 
-* PostgreSQL: `COPY … FROM STDIN`; the server parses and indexes in its own process.
+* PostgreSQL: one `COPY … FROM STDIN` per payload; the server parses and indexes
+  in its own process while the caller reads on.
 * SQLite: one `INSERT … SELECT … FROM json_each(?)` per batch, run by a worker thread.
   One statement per batch means SQLite does the whole batch with the GIL released,
   so the caller keeps parsing on the other core meanwhile (a per-row `executemany`
@@ -20,6 +21,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
@@ -130,6 +132,12 @@ class RecordWriter:
 
 
 class _CopySink:
+    """One `COPY` for the whole payload, open from the first batch to `close`.
+
+    The server parses and indexes rows as they arrive, in its own process, while
+    the caller reads on: a COPY per batch would wait for the server at every end.
+    """
+
     def __init__(self, driver: Any, target: RecordTarget) -> None:
         self._driver = driver
         self._constant = (
@@ -140,39 +148,46 @@ class _CopySink:
             target.payload_sha256,
             target.created_at_utc,
         )
+        self._open = ExitStack()
+        self._copy: Any = None
 
     def write(self, group: RecordGroup, ids: list[str]) -> None:
+        if self._copy is None:
+            cursor = self._open.enter_context(self._driver.cursor())
+            self._copy = self._open.enter_context(
+                cursor.copy(f"COPY raw_record ({', '.join(RECORD_COLUMNS)}) FROM STDIN")
+            )
         run, artifact, period, query, sha, created = self._constant
         account, report_date = group.account_id, group.report_date_local
-        columns = ", ".join(RECORD_COLUMNS)
-        with (
-            self._driver.cursor() as cursor,
-            cursor.copy(f"COPY raw_record ({columns}) FROM STDIN") as copy,
-        ):
-            write_row = copy.write_row
-            for row_id, record in zip(ids, group.records, strict=True):
-                write_row(
-                    (
-                        row_id,
-                        run,
-                        artifact,
-                        account,
-                        period,
-                        query,
-                        sha,
-                        report_date,
-                        record.section_name,
-                        record.source_row_ref,
-                        encode_attributes(record.attrs),
-                        created,
-                    )
+        write_row = self._copy.write_row
+        for row_id, record in zip(ids, group.records, strict=True):
+            write_row(
+                (
+                    row_id,
+                    run,
+                    artifact,
+                    account,
+                    period,
+                    query,
+                    sha,
+                    report_date,
+                    record.section_name,
+                    record.source_row_ref,
+                    encode_attributes(record.attrs),
+                    created,
                 )
+            )
 
     def close(self) -> None:
-        return None
+        """End the COPY: waits for the server, raises its error if it met one."""
+        self._copy = None
+        self._open.close()
 
     def abort(self) -> None:
-        return None
+        """End the COPY with a failure message; the caller rolls back."""
+        self._copy = None
+        failure = RuntimeError("the import stopped")
+        self._open.__exit__(RuntimeError, failure, None)
 
 
 # Rows travel as JSON arrays [id, account, date, section, ref, attributes] (the
