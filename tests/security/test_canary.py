@@ -189,6 +189,17 @@ def _web_suite(database: Database, world: FlexWorld, texts: list[str]) -> int:
     return len(answers)
 
 
+class _RunningOn:
+    """Real time, counted on from a given fake instant."""
+
+    def __init__(self, start: float) -> None:
+        self._start = start
+        self._origin = time.monotonic()
+
+    def monotonic(self) -> float:
+        return self._start + time.monotonic() - self._origin
+
+
 def _cli_suite(
     database: Database, world: FlexWorld, tmp_path: Path, texts: list[str]
 ) -> int:
@@ -215,20 +226,31 @@ def _cli_suite(
         (["import", str(MINIMAL)], {}),
         (["report", "by-instrument", "--format", "csv"], {}),
     ]
-    for args, scenario in commands:
-        payload = CLEAN_STATEMENT if args == ["ingestion-run"] else STATEMENT
-        world.service.queries[QUERY_ID] = QueryScript(payload=payload, **scenario)
-        world.clock.advance(61)
-        result = subprocess.run(
-            [FLEXLEDGER, *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        texts.append(f"{args} {result.returncode}\n{result.stdout}\n{result.stderr}")
+    # The CLI paces its calls in real time, so the fake must judge them in real
+    # time too: on the test's frozen clock every call would look like a burst
+    # (1018), and each command would sit out IBKR's throttling floors. The clock
+    # goes on from the fake time, a minute on, so earlier calls are out of the
+    # window rather than in its future.
+    frozen = world.service.clock
+    world.service.clock = _RunningOn(frozen.monotonic() + 61)
+    try:
+        for args, scenario in commands:
+            payload = CLEAN_STATEMENT if args == ["ingestion-run"] else STATEMENT
+            world.service.queries[QUERY_ID] = QueryScript(payload=payload, **scenario)
+            result = subprocess.run(
+                [FLEXLEDGER, *args],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            texts.append(
+                f"{args} {result.returncode}\n{result.stdout}\n{result.stderr}"
+            )
+    finally:
+        world.service.clock = frozen
     return len(commands)
 
 

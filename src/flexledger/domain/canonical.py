@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from operator import attrgetter
 
 from flexledger.domain.events import EventKind
 from flexledger.domain.ids import natural_key_id
@@ -116,6 +117,18 @@ class InstrumentLink:
     source: Provenance
 
 
+_COLUMN_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _column_names(kind: type) -> tuple[str, ...]:
+    # dataclasses.fields() walks the class on every call: once per kind is enough.
+    names = _COLUMN_NAMES.get(kind)
+    if names is None:
+        names = tuple(f.name for f in fields(kind) if f.name != "source")
+        _COLUMN_NAMES[kind] = names
+    return names
+
+
 class _Event:
     """Shared behaviour of the event dataclasses below (no state of its own)."""
 
@@ -126,11 +139,8 @@ class _Event:
 
     def column_values(self) -> dict[str, object]:
         """Every stored column of the event, provenance excluded."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)  # type: ignore[arg-type]
-            if f.name != "source"
-        }
+        names = _column_names(type(self))
+        return dict(zip(names, attrgetter(*names)(self), strict=True))
 
     def content(self) -> tuple[tuple[str, str], ...]:
         """The event's values as text, for comparisons that ignore provenance."""
