@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 
 from flexledger.db.bulk import insert_many
 from flexledger.db.database import Database
@@ -47,6 +49,12 @@ def _probe_table(name: str) -> Table:
 
 
 _orm_side = _probe_table("bulk_probe_orm")
+_binary_side = Table(
+    "bulk_probe_binary",
+    _metadata,
+    Column("row_id", Integer, primary_key=True),
+    Column("body", LargeBinary),
+)
 _bulk_side = _probe_table("bulk_probe_bulk")
 _JERUSALEM = dt.timezone(dt.timedelta(hours=2))
 
@@ -96,8 +104,14 @@ def probes(database: Database) -> Iterator[Database]:
 
 
 def _stored_text(database: Database, table: Table) -> list[tuple[Any, ...]]:
-    """Each row as the database holds it, cast to text (no type processing)."""
-    names = ", ".join(f"CAST({c.name} AS TEXT)" for c in table.columns)
+    """Each row as the database holds it, cast to text (no type processing).
+
+    On SQLite each value's storage class comes too: text '1' and integer 1 differ.
+    """
+    kind = "typeof" if database.dialect == "sqlite" else "pg_typeof"
+    names = ", ".join(
+        f"CAST({c.name} AS TEXT), CAST({kind}({c.name}) AS TEXT)" for c in table.columns
+    )
     with database.engine.connect() as connection:
         return list(
             connection.exec_driver_sql(
@@ -145,3 +159,26 @@ def test_insert_many_refuses_rows_with_other_keys(probes: Database) -> None:
     ):
         insert_many(uow.session, _bulk_side, [first, second])
     assert _stored_text(probes, _bulk_side) == []
+
+
+def test_a_failed_batch_raises_and_the_transaction_stores_nothing(
+    probes: Database,
+) -> None:
+    rows = _rows()
+    with pytest.raises(IntegrityError), probes.unit_of_work() as uow:
+        # The last batch repeats the first row's key, after the others went in.
+        insert_many(uow.session, _bulk_side, [*rows, rows[0]], batch_rows=1)
+    assert _stored_text(probes, _bulk_side) == []
+
+
+def test_binary_values_and_single_row_batches_are_stored(probes: Database) -> None:
+    bodies = [{"row_id": n, "body": bytes([n, 0, 255])} for n in range(1, 5)]
+    with probes.unit_of_work() as uow:
+        assert insert_many(uow.session, _bulk_side, _rows(), batch_rows=1) == 3
+        assert insert_many(uow.session, _binary_side, bodies, batch_rows=2) == 4
+    with probes.engine.connect() as connection:
+        stored = connection.execute(
+            select(_binary_side.c.body).order_by(_binary_side.c.row_id)
+        ).scalars()
+        assert list(stored) == [row["body"] for row in bodies]
+    assert len(_stored_text(probes, _bulk_side)) == 3

@@ -11,9 +11,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flexledger.domain.money import (
+    FX_RATE,
+    MONEY,
+    DecimalOutOfRangeError,
+    DecimalScale,
+    to_scale,
+)
 from flexledger.mapping.values import (
     NULL_TOKENS,
     FieldError,
+    _parse_number,
     clean_text,
     is_cancellation_side,
     is_date_only,
@@ -575,3 +583,32 @@ def test_normalize_side_rejects_other_text(value: str) -> None:
 )
 def test_is_cancellation_side_sees_the_ca_suffix(value: str, expected: bool) -> None:
     assert is_cancellation_side(value) is expected
+
+
+def _general_path(text: str, scale: DecimalScale) -> Decimal | str:
+    """What parse_decimal gave before its fast path: the number, or 'refused'."""
+    cleaned = clean_text(text)
+    assert cleaned is not None
+    try:
+        number = _parse_number(cleaned)
+        to_scale(number, scale)
+    except (FieldError, DecimalOutOfRangeError):
+        return "refused"
+    return number
+
+
+@given(
+    text=st.from_regex(r"-?\d{1,18}(\.\d{0,14})?", fullmatch=True),
+    scale=st.sampled_from([MONEY, FX_RATE]),
+)
+def test_the_plain_number_fast_path_reads_as_the_general_path(
+    text: str, scale: DecimalScale
+) -> None:
+    try:
+        fast: Decimal | str | None = parse_decimal(text, scale=scale)
+    except FieldError:
+        fast = "refused"
+    expected = _general_path(text, scale)
+    assert fast == expected
+    if isinstance(fast, Decimal) and isinstance(expected, Decimal):
+        assert fast.as_tuple() == expected.as_tuple()  # the same digits and exponent

@@ -82,6 +82,9 @@ _INSTANT = re.compile(
 )
 # The whole grouping is checked, not just the commas removed: "12,5" is a European
 # decimal comma, and reading it as 125 would be silently wrong.
+# Sign, up to 15 integer digits (group 1), optional fraction: fits numeric(24,8)
+# and numeric(24,10) even after rounding carries, so it needs no range check.
+_PLAIN_NUMBER = re.compile(r"-?(\d{1,15})(?:\.\d*)?\Z", re.ASCII)
 _GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\Z", re.ASCII)
 _NON_FINITE = re.compile(r"[+-]?(?:s?nan\d*|inf(?:inity)?)\Z", re.ASCII | re.I)
 _SIDE = re.compile(r"(BUY|SELL)(\ ?\(CA\.\))?\Z", re.ASCII | re.I)
@@ -185,6 +188,8 @@ def parse_decimal(
         FieldError: The text is not a number, is NaN or an infinity, groups its
             digits other than in threes (``12,5``), or does not fit `scale`.
     """
+    if value is not None and (plain := _plain_number(value, scale)) is not None:
+        return plain
     text = clean_text(value)
     if text is None:
         return None
@@ -198,6 +203,22 @@ def parse_decimal(
                 f"{_shown(text)}"
             ) from None
     return number
+
+
+def _plain_number(value: str, scale: DecimalScale | None) -> Decimal | None:
+    """The usual Flex number ("-12.5") read at once; None for any other text.
+
+    Such text passes every check of the general path unchanged, and with fewer
+    integer digits than the scale allows, rounding to it cannot overflow.
+    """
+    plain = _PLAIN_NUMBER.match(value)
+    if plain is None:
+        return None
+    if scale is not None and plain.end(1) - plain.start(1) >= (
+        scale.precision - scale.scale
+    ):
+        return None
+    return Decimal(value)
 
 
 def _parse_number(text: str) -> Decimal:
