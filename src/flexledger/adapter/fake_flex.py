@@ -195,19 +195,27 @@ class FakeFlexService:
         self._calls: dict[str, deque[float]] = {}
         self._codes = itertools.count(7_305_518_824)
         self._lock = threading.Lock()
-        self.app = Starlette(
-            routes=[
-                Route(
-                    f"{SERVICE_PATH}/SendRequest", self._send_request, methods=["GET"]
-                ),
-                Route(
-                    f"{SERVICE_PATH}/GetStatement", self._get_statement, methods=["GET"]
-                ),
-                Route(f"{LEGACY_PATH}.SendRequest", self._legacy, methods=["GET"]),
-                Route(f"{LEGACY_PATH}.GetStatement", self._legacy, methods=["GET"]),
-                Route("/{path:path}", self._not_found, methods=["GET"]),
-            ]
-        )
+        self.routes: list[Route] = [
+            Route(f"{SERVICE_PATH}/SendRequest", self._send_request, methods=["GET"]),
+            Route(f"{SERVICE_PATH}/GetStatement", self._get_statement, methods=["GET"]),
+            Route(f"{LEGACY_PATH}.SendRequest", self._legacy, methods=["GET"]),
+            Route(f"{LEGACY_PATH}.GetStatement", self._legacy, methods=["GET"]),
+        ]
+        self.app = self._app()
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while the fake's state changes; take it to change state from outside."""
+        return self._lock
+
+    def add_routes(self, routes: list[Route]) -> None:
+        """Serve more routes (the control API), ahead of the HTML 404 for the rest."""
+        self.routes.extend(routes)
+        self.app = self._app()
+
+    def _app(self) -> Starlette:
+        catch_all = Route("/{path:path}", self._not_found, methods=["GET"])
+        return Starlette(routes=[*self.routes, catch_all])
 
     def requests_to(self, endpoint: str) -> list[LoggedRequest]:
         """Logged requests to one endpoint, in order."""

@@ -58,6 +58,9 @@ class Finding:
     setting: str
 
 
+_DATE_TIME_SAMPLES = 20
+
+
 @dataclass
 class QueryLinter:
     """Observes records as they stream, then judges the whole statement."""
@@ -66,6 +69,7 @@ class QueryLinter:
     _trade_levels: Counter[str] = field(default_factory=Counter)
     _position_levels: Counter[str] = field(default_factory=Counter)
     _lot_rows: int = 0
+    _date_times_sampled: int = 0
 
     def observe(self, record: RawRecord) -> None:
         """Look at one record (cheap: a few dict lookups)."""
@@ -73,9 +77,12 @@ class QueryLinter:
         if record.section_name == "Trades":
             if record.row_tag == "Trade":
                 self._trade_levels[attrs.get("levelOfDetail") or "EXECUTION"] += 1
-                stamp = attrs.get("dateTime")
-                if stamp and len(self._date_time_samples) < 20:
-                    self._date_time_samples[_shape(stamp)] += 1
+                # One query setting formats every stamp: a few tell the shape.
+                if self._date_times_sampled < _DATE_TIME_SAMPLES:
+                    stamp = attrs.get("dateTime")
+                    if stamp:
+                        self._date_times_sampled += 1
+                        self._date_time_samples[_shape(stamp)] += 1
             elif record.row_tag == "Lot":
                 self._lot_rows += 1
         elif (

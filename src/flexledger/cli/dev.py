@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from flexledger.adapter.fake_flex import FakeFlexService, QueryScript, WallClock
+from flexledger.adapter.fake_flex_control import CONTROL_PREFIX, control_routes
 from flexledger.cli.output import EXIT_ERROR
 
 FAKE_TOKEN = "fake-token"  # noqa: S105 - the fake service's own made-up token
@@ -38,6 +39,13 @@ def dev_commands() -> typer.Typer:
         ready_after_polls: Annotated[
             int, typer.Option(help="In-progress (1019) answers before each statement.")
         ] = 1,
+        control: Annotated[
+            bool,
+            typer.Option(
+                help="Serve the /_fake/ control API (script failures, read the "
+                "request log). No authentication: keep it on 127.0.0.1."
+            ),
+        ] = False,
     ) -> None:
         """Serve a fake Flex Web Service; point IBKR_FLEX_BASE_URL at it."""
         queries = {
@@ -52,10 +60,14 @@ def dev_commands() -> typer.Typer:
         service = FakeFlexService(
             tokens={token: "valid"}, queries=queries, clock=WallClock()
         )
+        if control:
+            service.add_routes(control_routes(service, statements))
         typer.echo(
             f"Fake Flex Web Service: IBKR_FLEX_BASE_URL=http://{host}:{port}"
             "/AccountManagement/FlexWebService, queries: " + ", ".join(queries)
         )
+        if control:
+            typer.echo(f"Control API: http://{host}:{port}{CONTROL_PREFIX}/")
         uvicorn.run(service.app, host=host, port=port, log_level="warning")
 
     return dev
