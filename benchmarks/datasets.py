@@ -4,7 +4,8 @@ Importing 100k trades takes minutes, and the report and page benchmarks only rea
 each dataset is built by the real `flexledger import` (a subprocess, as a user
 runs it) into a SQLite file under the temp folder or a PostgreSQL database named
 after its size, and kept for the next run. Delete the folder or drop the database
-to rebuild.
+to rebuild. A reused dataset is brought to the current schema first (`flexledger
+db upgrade`, a no-op when it is at head), as a user upgrading would.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def sqlite_dataset(trades: int) -> str:
         database.unlink(missing_ok=True)
         _import(url, folder, trades)
         marker.write_text("ok\n", encoding="utf-8")
+    else:
+        _upgrade(url, folder)
     return url
 
 
@@ -68,7 +71,9 @@ def postgres_dataset(trades: int, server_url: str = DEFAULT_POSTGRES) -> str | N
                 "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
             ).fetchone()
             if exists and _complete(server_url, name):
-                return _url(server_url, name)
+                url = _url(server_url, name)
+                _upgrade(url, CACHE / f"{trades}-postgres")
+                return url
             if exists:
                 conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -98,6 +103,16 @@ def _complete(server_url: str, name: str) -> bool:
     except psycopg.Error:
         return False
     return bool(row and row[0])
+
+
+def _upgrade(url: str, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [FLEXLEDGER, "db", "upgrade"],
+        env=environment(url, folder),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def _import(url: str, folder: Path, trades: int) -> None:

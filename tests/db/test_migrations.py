@@ -39,6 +39,7 @@ SCHEMA_TABLES = {
     "lot_closure",
     "ledger_check",
     "flex_call",
+    "data_version",
 }
 
 # Natural keys and named indexes exactly as SCHEMA.md spells them.

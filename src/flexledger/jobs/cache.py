@@ -1,14 +1,15 @@
 """A small in-process cache for read models keyed by what they were built from.
 
 Reports over a 100k-trade account aggregate every snapshot, check or raw row; the
-keys include a fingerprint of the stored rows (counts and last write instants),
-so a new import or recompute is seen at once and a repeated request costs one
-cheap query.
+keys include the state of the stored rows (`flexledger.jobs.data_state`: change
+tokens moved by every write, from any process), so a new import, recompute or
+edit is seen at once and a repeated request costs one cheap query.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 _Key = TypeVar("_Key")
@@ -22,6 +23,7 @@ class BoundedCache(Generic[_Key, _Value]):
         self._size = size
         self._lock = threading.Lock()
         self._entries: dict[_Key, _Value] = {}
+        self._building: dict[_Key, threading.Lock] = {}
 
     def get(self, key: _Key) -> _Value | None:
         """The value stored under `key`, or None."""
@@ -34,3 +36,27 @@ class BoundedCache(Generic[_Key, _Value]):
             if len(self._entries) >= self._size:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[key] = value
+
+    def get_or_build(self, key: _Key, build: Callable[[], _Value]) -> _Value:
+        """The value under `key`, built by one caller while the others wait.
+
+        Concurrent requests for a new state or page would otherwise each build
+        it, multiplying the slowest work exactly when it is most wanted. If
+        `build` raises, nothing is stored and each waiter tries for itself.
+        """
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                return value
+            building = self._building.setdefault(key, threading.Lock())
+        try:
+            with building:
+                value = self.get(key)
+                if value is None:
+                    value = build()
+                    self.put(key, value)
+                return value
+        finally:
+            with self._lock:
+                if self._building.get(key) is building:
+                    del self._building[key]

@@ -1,4 +1,8 @@
-"""Provenance: the events behind a report row, snapshot or check, and their raw rows."""
+"""Provenance: the events behind a report row, snapshot or check, and their raw rows.
+
+Pages are kept per state of the stored data (`flexledger.jobs.data_state`: moved
+by every write, from any process) and query.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from flexledger.db.repositories.provenance import (
 )
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.domain.events import EventKind
+from flexledger.jobs.cache import BoundedCache
+from flexledger.jobs.data_state import data_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +72,30 @@ def trace_provenance(
         InvalidRequestError: INVALID_FILTER, no query form given.
         NotFoundError: the event, instrument, snapshot or check does not exist.
     """
+    # The state is read before the page: a write in between leaves a page newer
+    # than its key, replaced on the next request, never an older one.
+    key = (data_state(database), request, sort_by, sort_dir, limit, offset)
+    page = _PAGES.get_or_build(
+        key, lambda: _trace(database, request, sort_by, sort_dir, limit, offset)
+    )
+    return ProvenancePage(
+        list(page.events), page.total, page.scope, list(page.position_rows)
+    )
+
+
+# Pages of the instruments and figures being looked at: each holds up to a page
+# of events with their raw rows (a few hundred KB at most).
+_PAGES: BoundedCache[tuple[object, ...], ProvenancePage] = BoundedCache(128)
+
+
+def _trace(
+    database: Database,
+    request: ProvenanceRequest,
+    sort_by: str,
+    sort_dir: str,
+    limit: int | None,
+    offset: int,
+) -> ProvenancePage:
     with database.unit_of_work() as uow:
         repository = ProvenanceRepository(uow)
         if request.event is not None:

@@ -87,16 +87,14 @@ def reconciliation_report(
         )
     # Sorting ~50k rows costs more than the query: pages of one view share it.
     view = (key, filters, frozenset(wanted or ()), sort_by, sort_dir)
-    rows = _VIEWS.get(view)
-    if rows is None:
-        every = _ROWS.get(key)
-        if every is None:
-            every = _all_rows(database, account, mode)
-            _ROWS.put(key, every)
-        rows = sort_diff_rows(
+
+    def build_view() -> list[DiffRow]:
+        every = _ROWS.get_or_build(key, lambda: _all_rows(database, account, mode))
+        return sort_diff_rows(
             [r for r in every if _wanted(r, filters, wanted)], sort_by, sort_dir
         )
-        _VIEWS.put(view, rows)
+
+    rows = _VIEWS.get_or_build(view, build_view)
     end = None if limit is None else offset + limit
     return ReportPage(rows[offset:end], len(rows))
 

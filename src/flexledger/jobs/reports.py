@@ -1,12 +1,15 @@
 """P&L reports by instrument and by label: read snapshots, aggregate, page.
 
-Each call is one read-only unit of work; the figures come from
-`flexledger.analytics.pnl` over the stored daily snapshots (base currency).
+Read-only; the figures come from `flexledger.analytics.pnl` over the stored daily
+snapshots (base currency). A report's sorted rows are kept per state of the stored
+data (`ReportRepository.fingerprint`, moved by every write from any process) and
+query, so the pages of a view, and repeated requests, aggregate once.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -29,6 +32,7 @@ from flexledger.db.repositories.reports import (
     ReportRepository,
     SnapshotRecord,
 )
+from flexledger.jobs.cache import BoundedCache
 from flexledger.jobs.coverage import gaps_within
 
 _Row = TypeVar("_Row")
@@ -58,7 +62,14 @@ def instrument_report(
 ) -> ReportPage[InstrumentPnl]:
     """P&L per instrument over the filters' date range (all rows if `limit` None)."""
     filters = filters or PnlReportFilter()
-    rows = sort_instrument_rows(_instrument_rows(database, filters), sort_by, sort_dir)
+    rows = _cached(
+        _INSTRUMENT_VIEWS,
+        database,
+        (filters, sort_by, sort_dir),
+        lambda: sort_instrument_rows(
+            _instrument_rows(database, filters), sort_by, sort_dir
+        ),
+    )
     return _page(rows, limit, offset, _gaps(database, filters))
 
 
@@ -76,20 +87,48 @@ def label_report(
     With `label_id` only that label is reported (no unlabelled row).
     """
     filters = filters or PnlReportFilter()
+    rows = _cached(
+        _LABEL_VIEWS,
+        database,
+        (filters, sort_by, sort_dir),
+        lambda: sort_label_rows(_label_rows(database, filters), sort_by, sort_dir),
+    )
+    return _page(rows, limit, offset, _gaps(database, filters))
+
+
+# Sorted rows per (database, data state, filters, sort): a few hundred rows each.
+_INSTRUMENT_VIEWS: BoundedCache[tuple[object, ...], list[InstrumentPnl]] = BoundedCache(
+    64
+)
+_LABEL_VIEWS: BoundedCache[tuple[object, ...], list[LabelPnl]] = BoundedCache(64)
+
+
+def _cached(
+    cache: BoundedCache[tuple[object, ...], list[_Row]],
+    database: Database,
+    query: tuple[object, ...],
+    build: Callable[[], list[_Row]],
+) -> list[_Row]:
+    """The rows under the current data state, built on a miss.
+
+    The state is read before the rows: a write landing in between leaves rows
+    newer than their key, which the next request's new state replaces, never
+    older ones under a new key.
+    """
+    with database.unit_of_work() as uow:
+        key = (database.url, ReportRepository(uow).fingerprint(), *query)
+    return cache.get_or_build(key, build)
+
+
+def _label_rows(database: Database, filters: PnlReportFilter) -> list[LabelPnl]:
     # The label filter picks the label row, not the instruments: read all of them.
     instrument_filters = dataclasses.replace(filters, label_id=None)
     with database.unit_of_work() as uow:
         labels = ReportRepository(uow).labels(filters.label_id)
-    rows = pnl_by_label(
+    return pnl_by_label(
         _instrument_rows(database, instrument_filters),
         [LabelMembers(x.label_id, x.name, x.instrument_ids) for x in labels],
         include_unlabelled=filters.label_id is None,
-    )
-    return _page(
-        sort_label_rows(rows, sort_by, sort_dir),
-        limit,
-        offset,
-        _gaps(database, filters),
     )
 
 

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
+from flexledger.db.repositories.data_versions import DataVersionRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     InstrumentLabelRow,
     InstrumentRow,
     LabelRow,
-    LedgerCheckRow,
     PnlSnapshotDailyRow,
 )
 
@@ -78,6 +78,7 @@ class ReportRepository:
     """Reads snapshots and labels for the P&L reports."""
 
     def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
         self._session = uow.session
 
     def snapshots(self, filters: PnlReportFilter) -> list[SnapshotRecord]:
@@ -134,19 +135,14 @@ class ReportRepository:
         return bases + ends
 
     def fingerprint(self) -> tuple[object, ...]:
-        """What changes whenever the ledger's derived rows do.
+        """What changes whenever anything a report reads is written.
 
-        Every recompute rewrites the snapshots of what it touched (new insert
-        instants) with their checks, in one unit of work: counts and the last
-        insert instant move with it, and reading them is one cheap query each.
+        The change tokens of the watched tables (snapshots, checks, events and
+        their sources, instruments, labels, memberships, notes, cases, artifacts):
+        triggers move them in the writing transaction, from any process, so this
+        is one read of a ~20-row table however large the ledger is.
         """
-        snapshots = self._session.execute(
-            select(func.count(), func.max(PnlSnapshotDailyRow.created_at_utc))
-        ).one()
-        checks = self._session.execute(
-            select(func.count()).select_from(LedgerCheckRow)
-        ).scalar_one()
-        return (*snapshots, checks)
+        return DataVersionRepository(self._uow).tokens()
 
     def history(
         self,

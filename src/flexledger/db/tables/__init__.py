@@ -6,6 +6,7 @@ from flexledger.db.tables.canonical import (
     InstrumentAliasRow,
     InstrumentLinkRow,
 )
+from flexledger.db.tables.data_versions import DataVersionRow
 from flexledger.db.tables.events import (
     CorpActionCaseRow,
     EventCashflowRow,
@@ -28,6 +29,7 @@ from flexledger.db.tables.runs import IngestionRunRow
 __all__ = [
     "AccountRow",
     "CorpActionCaseRow",
+    "DataVersionRow",
     "EventCashflowRow",
     "EventCorpActionRow",
     "EventFxRow",

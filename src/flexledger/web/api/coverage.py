@@ -11,9 +11,11 @@ coverage table.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.jobs.coverage import coverage_calendar
+from flexledger.web.api.cached_response import cached_json
 from flexledger.web.api.coverage_schemas import CoverageOut
 from flexledger.web.api.listing import (
     choice_param,
@@ -21,6 +23,7 @@ from flexledger.web.api.listing import (
     parse_date,
     query_parameters,
 )
+from flexledger.web.context import AppContext
 from flexledger.web.deps import ContextDep
 from flexledger.web.errors import QUERY_ERRORS, error_responses
 
@@ -43,12 +46,18 @@ _PARAMETERS = query_parameters(
     openapi_extra=_PARAMETERS,
     responses=error_responses(*QUERY_ERRORS),
 )
-def coverage(request: Request, context: ContextDep) -> CoverageOut:
+def coverage(request: Request, context: ContextDep) -> Response:
     """The coverage calendar of the ledger's account over the window.
 
     Days before the first or after the last stored statement are outside the
     calendar; weekdays between them without a statement are gaps.
     """
+    return cached_json(
+        request, context, CoverageOut, lambda: _coverage(request, context)
+    )
+
+
+def _coverage(request: Request, context: AppContext) -> CoverageOut:
     params = request.query_params
     if params.get("format") not in (None, "json"):
         raise InvalidRequestError(

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from flexledger.db.repositories.provenance import PROVENANCE_SORT_FIELDS
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.domain.events import EventKind
 from flexledger.jobs.provenance import ProvenanceRequest, trace_provenance
+from flexledger.web.api.cached_response import cached_json
 from flexledger.web.api.listing import (
     choice_param,
     date_param,
@@ -28,6 +30,7 @@ from flexledger.web.api.provenance_schemas import (
     ProvenancePageOut,
     RawSourceOut,
 )
+from flexledger.web.context import AppContext
 from flexledger.web.deps import ContextDep
 from flexledger.web.errors import SERVER_ERRORS, error_responses
 
@@ -58,13 +61,19 @@ _PARAMETERS = query_parameters(
     openapi_extra=_PARAMETERS,
     responses=error_responses(400, 404, *SERVER_ERRORS),
 )
-def provenance(request: Request, context: ContextDep) -> dict[str, Any]:
+def provenance(request: Request, context: ContextDep) -> Response:
     """Events behind one event, an instrument's date range, a snapshot or a check.
 
     Exactly one form: `event_kind`+`event_id`; `instrument_id` (with optional
     business dates `report_date_from`/`report_date_to`, SPEC §12); `snapshot_id`;
     `check_id`.
     """
+    return cached_json(
+        request, context, ProvenancePageOut, lambda: _provenance(request, context)
+    )
+
+
+def _provenance(request: Request, context: AppContext) -> dict[str, Any]:
     params = request.query_params
     query = parse_list_query(
         params,

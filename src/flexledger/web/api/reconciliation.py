@@ -20,6 +20,7 @@ from flexledger.analytics.reconciliation import (
 )
 from flexledger.domain.tolerances import Metric
 from flexledger.jobs.reconciliation import ReconciliationFilter, reconciliation_report
+from flexledger.web.api.cached_response import cached_json
 from flexledger.web.api.listing import (
     choice_param,
     envelope,
@@ -39,6 +40,7 @@ from flexledger.web.api.report_output import (
 from flexledger.web.api.report_schemas import DiffOut
 from flexledger.web.api.reports import REPORT_FILTER_PARAMS, report_filters
 from flexledger.web.api.schemas import PageOut
+from flexledger.web.context import AppContext
 from flexledger.web.deps import ContextDep
 from flexledger.web.errors import QUERY_ERRORS, error_responses
 
@@ -67,13 +69,19 @@ _PARAMETERS = query_parameters(
     openapi_extra=_PARAMETERS,
     responses={**CSV_RESPONSE, **error_responses(*QUERY_ERRORS)},
 )
-def diff(request: Request, context: ContextDep) -> dict[str, Any] | Response:
+def diff(request: Request, context: ContextDep) -> Response:
     """Every figure compared with IBKR's, judged by the SPEC §11 matrix.
 
     Rows come from the ledger's per-trade and position checks and from IBKR's
     FIFO and MTM performance summaries and withholding rows; each carries the
     tolerance applied, the formula behind our side and links to its sources.
     """
+    return cached_json(
+        request, context, PageOut[DiffOut], lambda: _diff(request, context)
+    )
+
+
+def _diff(request: Request, context: AppContext) -> dict[str, Any] | Response:
     params = request.query_params
     as_csv = wants_csv(params)
     query = parse_list_query(

@@ -24,6 +24,7 @@ from flexledger.analytics.pnl import (
 from flexledger.db.repositories.reports import PnlReportFilter
 from flexledger.domain.errors import InvalidRequestError
 from flexledger.jobs.reports import instrument_report, label_report
+from flexledger.web.api.cached_response import cached_json
 from flexledger.web.api.listing import (
     QueryParam,
     date_param,
@@ -43,6 +44,7 @@ from flexledger.web.api.report_output import (
 )
 from flexledger.web.api.report_schemas import InstrumentPnlOut, LabelPnlOut
 from flexledger.web.api.schemas import ReportPageOut
+from flexledger.web.context import AppContext
 from flexledger.web.deps import ContextDep
 from flexledger.web.errors import QUERY_ERRORS, error_responses
 
@@ -68,12 +70,21 @@ _REPORT_RESPONSES = {**CSV_RESPONSE, **error_responses(*QUERY_ERRORS)}
     ),
     responses=_REPORT_RESPONSES,
 )
-def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Response:
+def by_instrument(request: Request, context: ContextDep) -> Response:
     """P&L per instrument, by symbol.
 
     Filters `report_date_from`, `report_date_to`, `instrument_id`, `label_id`;
     `format` `json` (default) or `csv` (SPEC §13, all rows).
     """
+    return cached_json(
+        request,
+        context,
+        ReportPageOut[InstrumentPnlOut],
+        lambda: _by_instrument(request, context),
+    )
+
+
+def _by_instrument(request: Request, context: AppContext) -> dict[str, Any] | Response:
     params = request.query_params
     as_csv = wants_csv(params)
     query = parse_list_query(
@@ -109,11 +120,20 @@ def by_instrument(request: Request, context: ContextDep) -> dict[str, Any] | Res
     ),
     responses=_REPORT_RESPONSES,
 )
-def by_label(request: Request, context: ContextDep) -> dict[str, Any] | Response:
+def by_label(request: Request, context: ContextDep) -> Response:
     """P&L per label (sum of its instruments) plus an unlabelled row, by name.
 
     `format` `json` (default) or `csv` (SPEC §13, all rows).
     """
+    return cached_json(
+        request,
+        context,
+        ReportPageOut[LabelPnlOut],
+        lambda: _by_label(request, context),
+    )
+
+
+def _by_label(request: Request, context: AppContext) -> dict[str, Any] | Response:
     params = request.query_params
     as_csv = wants_csv(params)
     query = parse_list_query(
