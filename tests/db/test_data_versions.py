@@ -7,7 +7,7 @@ makes a cached report safe to serve.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -45,16 +45,6 @@ WATCHED = {
     "pnl_snapshot_daily",
     "ledger_check",
 }
-
-
-@pytest.fixture
-def other(database: Database) -> Iterator[Database]:
-    """Another handle on the same database: what another process sees."""
-    handle = Database(database.url)
-    try:
-        yield handle
-    finally:
-        handle.dispose()
 
 
 def _triggers(database: Database) -> dict[str, int]:

@@ -9,7 +9,6 @@ pool and connections, as another process would.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -27,15 +26,6 @@ from tests.fixtures.instruments import import_uabean
 @pytest.fixture
 def ids(database: Database) -> dict[str, uuid.UUID]:
     return import_uabean(database)
-
-
-@pytest.fixture
-def other(database: Database) -> Iterator[Database]:
-    handle = Database(database.url)
-    try:
-        yield handle
-    finally:
-        handle.dispose()
 
 
 def _sql(database: Database, statement: str, **params: object) -> None:

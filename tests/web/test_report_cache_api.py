@@ -40,15 +40,6 @@ def api(
         yield base_url
 
 
-@pytest.fixture
-def other(database: Database) -> Iterator[Database]:
-    handle = Database(database.url)
-    try:
-        yield handle
-    finally:
-        handle.dispose()
-
-
 def _get(api: str, path: str, **params: str) -> httpx.Response:
     response = httpx.get(f"{api}{path}", params=params)
     assert response.status_code == 200, response.text
