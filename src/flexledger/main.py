@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-import uvicorn
-
 from flexledger import __version__
 from flexledger.addons import load_addons, mapper_registry
 from flexledger.cli.commands import CliRuntime
@@ -18,8 +16,6 @@ from flexledger.config import Settings, load_settings
 from flexledger.db.database import Database
 from flexledger.domain.errors import ConfigError
 from flexledger.mapping.registry import MapperRegistry
-from flexledger.web.app import create_app
-from flexledger.web.context import AppContext
 
 
 def registry() -> MapperRegistry:
@@ -34,6 +30,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
         DatabaseUnavailableError: the database cannot be reached.
         SchemaNotCurrentError: the schema needs `flexledger db upgrade` first.
     """
+    # Imported here, not at the top: the web stack (FastAPI, uvicorn) is a third of
+    # the CLI's start-up time, and every other command is a short process.
+    import uvicorn  # noqa: PLC0415
+
+    from flexledger.web.app import create_app  # noqa: PLC0415
+    from flexledger.web.context import AppContext  # noqa: PLC0415
+
     database = Database(settings.effective_database_url)
     try:
         database.ping()
