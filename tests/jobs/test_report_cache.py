@@ -4,6 +4,11 @@ The server keeps report rows, provenance pages and reconciliation views per data
 state; a CLI import, reprocess, case resolution or edit in another process must be
 seen by the next request. A second `Database` on the same URL has its own engine,
 pool and connections, as another process would.
+
+The derived tables are rewritten here by SQL that moves their tokens as the
+ledger and mapping repositories do (`bump_tokens`): on SQLite those tables have
+no row triggers (migration 0013), and tests/db/test_data_versions.py holds each
+writer to moving them.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from flexledger.db.database import Database
+from flexledger.db.repositories.data_versions import bump_tokens
 from flexledger.db.repositories.reports import PnlReportFilter
 from flexledger.jobs.labels import assign_label, create_label, update_label
 from flexledger.jobs.provenance import ProvenanceRequest, trace_provenance
@@ -28,9 +34,10 @@ def ids(database: Database) -> dict[str, uuid.UUID]:
     return import_uabean(database)
 
 
-def _sql(database: Database, statement: str, **params: object) -> None:
-    with database.engine.begin() as connection:
-        connection.execute(text(statement), params)
+def _sql(database: Database, statement: str, table: str, **params: object) -> None:
+    with database.unit_of_work() as uow:
+        uow.session.execute(text(statement), params)
+        bump_tokens(uow.session, [table])
 
 
 def _realized(database: Database, instrument_id: uuid.UUID) -> Decimal:
@@ -48,6 +55,7 @@ def test_by_instrument_follows_a_snapshot_rewritten_elsewhere(
         other,
         "UPDATE pnl_snapshot_daily SET realized_pnl = realized_pnl + 1 "
         "WHERE instrument_id = :instrument",
+        "pnl_snapshot_daily",
         instrument=instrument.hex if other.dialect == "sqlite" else instrument,
     )
     assert _realized(database, instrument) == before + 1
@@ -75,7 +83,7 @@ def test_provenance_follows_event_links_removed_elsewhere(
     page = trace_provenance(database, request)
     assert page.total > 0
     assert any(event.raw_records for event in page.events)
-    _sql(other, "DELETE FROM event_source")
+    _sql(other, "DELETE FROM event_source", "event_source")
     again = trace_provenance(database, request)
     assert again.total == page.total
     assert not any(event.raw_records for event in again.events)
@@ -86,7 +94,7 @@ def test_reconciliation_follows_checks_removed_elsewhere(
 ) -> None:
     before = reconciliation_report(database).total
     assert reconciliation_report(database).total == before  # from the cache
-    _sql(other, "DELETE FROM ledger_check")
+    _sql(other, "DELETE FROM ledger_check", "ledger_check")
     assert reconciliation_report(database).total < before
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from flexledger.db.base import Base
 from flexledger.db.bulk import insert_many
+from flexledger.db.repositories.data_versions import bump_tokens
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     CorpActionCaseRow,
@@ -297,6 +298,8 @@ class CanonicalRepository:
             events,
             [e.event_id for e, _ in events if e.event_id in stored.get(e.kind, {})],
         )
+        if events:
+            self._bump({event.kind for event, _ in events})
 
     def _link_sources(
         self,
@@ -335,6 +338,13 @@ class CanonicalRepository:
             )
             self._session.execute(delete(table).where(pk.in_(batch)))
         changes.removed.extend((kind, event_id) for event_id in wanted)
+        if wanted:
+            self._bump({kind})
+
+    def _bump(self, kinds: set[EventKind]) -> None:
+        """Move the written tables' change tokens (no row triggers on SQLite)."""
+        tables = [_TABLES[kind].__tablename__ for kind in kinds]
+        bump_tokens(self._session, [*tables, EventSourceRow.__tablename__])
 
     # -- instruments -----------------------------------------------------------------
 

@@ -1,11 +1,37 @@
-"""The change tokens of the watched tables (migration 0012), for read caches."""
+"""The change tokens of the watched tables (migrations 0012, 0013), for read caches."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import DataVersionRow, IngestionRunRow
+
+# An upsert, as in the triggers: a token row deleted by hand comes back.
+_BUMP = text(
+    "INSERT INTO data_version (table_name, version) VALUES (:table_name, :version) "
+    "ON CONFLICT (table_name) DO UPDATE SET version = excluded.version"
+)
+
+
+def bump_tokens(session: Session, tables: Iterable[str]) -> None:
+    """Move the tokens of `tables` in the session's transaction.
+
+    For the tables runs write in bulk, which have no row triggers on SQLite
+    (migration 0013): their repositories call this once per write instead.
+    """
+    session.execute(
+        _BUMP,
+        [
+            # 62 bits: a positive BIGINT in both databases.
+            {"table_name": name, "version": secrets.randbits(62)}
+            for name in sorted(set(tables))
+        ],
+    )
 
 
 class DataVersionRepository:
@@ -18,8 +44,9 @@ class DataVersionRepository:
         """Every watched table with its token, by name.
 
         A token changes in the transaction of any write to its table, from any
-        process (database triggers), so two equal results mean no watched table
-        was written in between.
+        process (database triggers; on SQLite the bulk tables' writers move theirs,
+        see `bump_tokens`), so two equal results mean no watched table was
+        written in between.
         """
         rows = self._session.execute(
             select(DataVersionRow.table_name, DataVersionRow.version).order_by(

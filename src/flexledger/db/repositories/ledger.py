@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, func, select
 
 from flexledger.db.bulk import insert_many
 from flexledger.db.repositories.cases import case_of_leg
+from flexledger.db.repositories.data_versions import bump_tokens
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     CorpActionCaseRow,
@@ -370,6 +371,11 @@ class LedgerRepository:
         self._insert(
             PnlSnapshotDailyRow,
             [_snapshot_row(s, ingestion_run_id) for s in snapshots],
+        )
+        # No row triggers on these on SQLite (migration 0013): move their tokens.
+        bump_tokens(
+            self._session,
+            [LedgerCheckRow.__tablename__, PnlSnapshotDailyRow.__tablename__],
         )
         return {
             "position_lot": len(lots),
