@@ -24,6 +24,7 @@ def test_the_repository_offers_no_way_to_change_or_remove_rows() -> None:
     }
     assert public == {
         "add_artifact",
+        "artifact_created_at",
         "add_records",
         "defer_artifact_key",
         "existing_refs",

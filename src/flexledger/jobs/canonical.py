@@ -24,6 +24,7 @@ from flexledger.db.repositories.canonical import (
     EventChanges,
     RawScope,
 )
+from flexledger.db.repositories.raw import RawRepository
 from flexledger.db.repositories.runs import RunRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import (
@@ -38,6 +39,7 @@ from flexledger.domain.errors import IngestionError
 from flexledger.domain.events import EventKind
 from flexledger.domain.runs import IngestionRun, RunType, Stage, StageStatus
 from flexledger.jobs.crashpoint import crashpoint
+from flexledger.jobs.fresh_rows import FreshRows
 from flexledger.jobs.timeline import Timeline
 from flexledger.mapping.corporate_actions import assign_cases, settle_actions
 from flexledger.mapping.instruments import (
@@ -101,7 +103,13 @@ class CanonicalStage:
     registry: MapperRegistry
     settings: Settings
 
-    def __call__(self, uow: UnitOfWork, run: IngestionRun, timeline: Timeline) -> None:
+    def __call__(
+        self,
+        uow: UnitOfWork,
+        run: IngestionRun,
+        timeline: Timeline,
+        fresh: FreshRows,
+    ) -> None:
         """Map the run's new raw rows into the canonical tables.
 
         Raises:
@@ -114,7 +122,7 @@ class CanonicalStage:
         # Rows a run that died after its raw commit left unmapped are this run's
         # input too: re-importing those bytes inserts none of them again.
         adopted = RunRepository(uow).unapplied_abandoned()
-        rows = repository.rows_of_run(run.ingestion_run_id, adopted)
+        rows = _input_rows(uow, run, adopted, fresh)
         context = mapping_context(uow, self.settings)
         if not rows or context is None:
             timeline.add(
@@ -143,6 +151,23 @@ class CanonicalStage:
                 "see the canonical_mapping diagnostics.",
                 hint="Fix the Flex Query fields the diagnostics name, then reprocess.",
             )
+
+
+def _input_rows(
+    uow: UnitOfWork,
+    run: IngestionRun,
+    adopted: Sequence[uuid.UUID],
+    fresh: FreshRows,
+) -> list[SourceRow]:
+    """The run's new rows, from memory; from the database when runs are adopted.
+
+    Adopted rows interleave with the fresh ones by artifact age, so with any of
+    them the database gives the one storage order.
+    """
+    if adopted or fresh.raw_artifact_id is None:
+        return CanonicalRepository(uow).rows_of_run(run.ingestion_run_id, adopted)
+    created = RawRepository(uow).artifact_created_at(fresh.raw_artifact_id)
+    return fresh.take(run.ingestion_run_id, created)
 
 
 def mapping_context(uow: UnitOfWork, settings: Settings) -> MappingContext | None:

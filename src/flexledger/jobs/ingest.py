@@ -60,6 +60,7 @@ from flexledger.domain.runs import IngestionRun, RunStatus, RunType, Stage, Stag
 from flexledger.jobs.account_check import AccountDecision, decide_account
 from flexledger.jobs.compression import BackgroundGzip
 from flexledger.jobs.crashpoint import crashpoint
+from flexledger.jobs.fresh_rows import FreshRows
 from flexledger.jobs.preflight import SectionCheck, check_sections
 from flexledger.jobs.timeline import Timeline
 
@@ -74,8 +75,18 @@ Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 class PostPersistHook(Protocol):
     """Work that runs on the stored records of a run (mapping, ledger)."""
 
-    def __call__(self, uow: UnitOfWork, run: IngestionRun, timeline: Timeline) -> None:
-        """Do the work inside the caller's unit of work."""
+    def __call__(
+        self,
+        uow: UnitOfWork,
+        run: IngestionRun,
+        timeline: Timeline,
+        fresh: FreshRows,
+    ) -> None:
+        """Do the work inside the caller's unit of work.
+
+        `fresh` holds the rows the persist just inserted, for the first hook that
+        takes them; the others read what they need from the database.
+        """
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,8 +379,10 @@ class _Job:
         self, hooks: Sequence[PostPersistHook], progress: Progress | None
     ) -> IngestOutcome:
         digest = self._digest()
+        # Kept only for hooks to take: a persist alone streams in bounded memory.
+        fresh = FreshRows() if hooks else None
         try:
-            persisted = self._persist(digest, progress)
+            persisted = self._persist(digest, progress, fresh)
         except _SectionsMissingError as required:
             self._keep_evidence(digest, required)
             raise MissingRequiredSectionError(
@@ -380,7 +393,7 @@ class _Job:
         crashpoint("after_raw_commit")  # test hook: raw committed, nothing mapped
         with self.database.unit_of_work() as uow:
             for hook in hooks:
-                hook(uow, self.run, self.timeline)
+                hook(uow, self.run, self.timeline, fresh or FreshRows())
             crashpoint("before_status_write")  # test hook: derived rows written
             self.timeline.add(Stage.RUN, StageStatus.SUCCESS)
             closed = RunRepository(uow).finish(
@@ -419,8 +432,13 @@ class _Job:
                 ) from None
         return _Digest(sha.hexdigest(), size)
 
-    def _persist(self, digest: _Digest, progress: Progress | None) -> _Persisted:
-        """Stream rows into one transaction; whole-statement checks end it."""
+    def _persist(
+        self, digest: _Digest, progress: Progress | None, fresh: FreshRows | None
+    ) -> _Persisted:
+        """Stream rows into one transaction; whole-statement checks end it.
+
+        Rows written are added to `fresh` when given.
+        """
         settings = self.settings
         with (
             _cyclic_gc_paused(),
@@ -432,7 +450,7 @@ class _Job:
                 stored_account.account_id if stored_account else None
             )
             raw = RawRepository(uow)
-            writer = _RecordWriter(self, raw, digest, chosen)
+            writer = _RecordWriter(self, raw, digest, chosen, fresh)
             stack.callback(writer.abort)
             linter = QueryLinter()
             gzip_worker = stack.enter_context(BackgroundGzip())
@@ -624,9 +642,15 @@ class _RecordWriter:
     """
 
     def __init__(
-        self, job: _Job, raw: RawRepository, digest: _Digest, chosen: str | None
+        self,
+        job: _Job,
+        raw: RawRepository,
+        digest: _Digest,
+        chosen: str | None,
+        fresh: FreshRows | None,
     ) -> None:
         self._job = job
+        self._fresh = fresh
         self._raw = raw
         self._digest = digest
         self._chosen = chosen
@@ -667,7 +691,11 @@ class _RecordWriter:
             records = new
         if records:
             group = RecordGroup(records, self._date(reader, statement), target)
-            self.inserted += self._writer(reader, target).write(group)
+            ids = self._writer(reader, target).write(group)
+            self.inserted += len(ids)
+            if self._fresh is not None:
+                artifact = self._artifact_for(reader, target).raw_artifact_id
+                self._fresh.keep(artifact, ids, group)
 
     def flush(self) -> None:
         """Wait until every queued row is written (raises a write's error)."""

@@ -30,6 +30,7 @@ from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import instrument_id_for
 from flexledger.domain.runs import IngestionRun, Stage, StageStatus
 from flexledger.jobs.crashpoint import crashpoint
+from flexledger.jobs.fresh_rows import FreshRows
 from flexledger.jobs.timeline import Timeline
 from flexledger.ledger.compute import LedgerOutput, affected_since, compute_ledger
 from flexledger.ledger.inputs import LegRecord, PositionRecord
@@ -48,7 +49,13 @@ class LedgerStage:
 
     settings: Settings
 
-    def __call__(self, uow: UnitOfWork, run: IngestionRun, timeline: Timeline) -> None:
+    def __call__(
+        self,
+        uow: UnitOfWork,
+        run: IngestionRun,
+        timeline: Timeline,
+        fresh: FreshRows,  # mapping took them; the ledger reads events
+    ) -> None:
         """Recompute the instruments the run's rows touched."""
         started = time.monotonic()
         crashpoint("ledger_started")  # test hook: events written, ledger next

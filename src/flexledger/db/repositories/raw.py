@@ -179,7 +179,7 @@ class RawRepository:
     ) -> int:
         """Insert one batch of records (small callers); returns how many."""
         with self.record_writer(artifact, ingestion_run_id) as writer:
-            return writer.write(group)
+            return len(writer.write(group))
 
     def count_records(self, raw_artifact_id: uuid.UUID) -> int:
         """How many records an artifact has."""
@@ -201,6 +201,14 @@ class RawRepository:
     @property
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
+
+    def artifact_created_at(self, raw_artifact_id: uuid.UUID) -> dt.datetime:
+        """When an artifact was stored (its records' import order)."""
+        return self._session.execute(
+            select(RawArtifactRow.created_at_utc).where(
+                RawArtifactRow.raw_artifact_id == raw_artifact_id
+            )
+        ).scalar_one()
 
     def find_artifact(
         self, account_id: str, payload_sha256: str

@@ -100,13 +100,15 @@ class RecordWriter:
         )
         self.written = 0
 
-    def write(self, group: RecordGroup) -> int:
-        """Queue a batch for insert; returns how many records it holds."""
+    def write(self, group: RecordGroup) -> list[str]:
+        """Queue a batch for insert; returns the ids its records are stored under."""
         count = len(group.records)
-        if count:
-            self._sink.write(group, self._ids.take(count))
-            self.written += count
-        return count
+        if not count:
+            return []
+        ids = self._ids.take(count)
+        self._sink.write(group, ids)
+        self.written += count
+        return ids
 
     def close(self) -> None:
         """Wait until every queued batch is written; raises the first write error."""
