@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select
 
 from flexledger.db.bulk import insert_many
+from flexledger.db.bulk_read import fetch_tuples
 from flexledger.db.repositories.cases import case_of_leg
 from flexledger.db.repositories.data_versions import bump_tokens
 from flexledger.db.session import UnitOfWork
@@ -247,13 +248,15 @@ class LedgerRepository:
     def _scoped(
         self, statement: Any, column: Any, instruments: set[uuid.UUID] | None
     ) -> Iterator[Any]:
+        # Plain tuples through fetch_tuples: 100k fills at 100k trades.
         if instruments is None:
-            yield from self._session.execute(statement)
+            yield from fetch_tuples(self._session, statement)
             return
         wanted = sorted(instruments, key=str)
         for start in range(0, len(wanted), _CHUNK):
-            yield from self._session.execute(
-                statement.where(column.in_(wanted[start : start + _CHUNK]))
+            yield from fetch_tuples(
+                self._session,
+                statement.where(column.in_(wanted[start : start + _CHUNK])),
             )
 
     def legs(self, account_id: str) -> list[tuple[Any, ...]]:
