@@ -150,14 +150,17 @@ def test_insert_many_refuses_what_the_type_refuses(probes: Database) -> None:
     assert _stored_text(probes, _bulk_side) == []
 
 
-def test_insert_many_refuses_rows_with_other_keys(probes: Database) -> None:
+@pytest.mark.parametrize("batch_rows", [5_000, 1])  # one batch; a pipeline of two
+def test_insert_many_refuses_rows_with_other_keys(
+    probes: Database, batch_rows: int
+) -> None:
     first, second = _rows()[:2]
     del second["label"]
     with (
         pytest.raises(ValueError, match="one set of keys"),
         probes.unit_of_work() as uow,
     ):
-        insert_many(uow.session, _bulk_side, [first, second])
+        insert_many(uow.session, _bulk_side, [first, second], batch_rows=batch_rows)
     assert _stored_text(probes, _bulk_side) == []
 
 

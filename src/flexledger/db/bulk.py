@@ -4,7 +4,8 @@ A 100k-trade import writes over half a million derived rows. SQLAlchemy's ORM bu
 insert spends most of that time assembling parameters row by row; here each
 column's bind processor (the very conversion the ORM applies: ExactDecimal's
 rounding and range check, UUIDs, UTC instants, JSON) is looked up once and applied
-in a tight loop, and the driver gets plain tuples. The commonest values
+in a tight loop, and the driver gets plain tuples, a batch at a time on a worker
+thread while the next batch is converted. The commonest values
 (Decimal, UUID, UTC instants and dates on SQLite) take a direct path that gives the
 same stored text as the column type; anything else goes through the type. Column
 defaults the rows leave out (audit instants) are filled once per call, as one
@@ -14,6 +15,8 @@ insert's instant.
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -64,7 +67,8 @@ def insert_many(
     read = itemgetter(*names)
     single = len(names) == 1
     converted = [(i, p) for i, p in enumerate(processors) if p is not None]
-    for start in range(0, len(rows), batch_rows):
+
+    def batch(start: int) -> list[tuple[Any, ...]]:
         params: list[tuple[Any, ...]] = []
         for row in rows[start : start + batch_rows]:
             try:
@@ -78,8 +82,63 @@ def insert_many(
             for index, process in converted:
                 values[index] = process(values[index])
             params.append((*values, *fixed))
-        connection.exec_driver_sql(sql, params)
+        return params
+
+    starts = range(0, len(rows), batch_rows)
+    if len(starts) == 1:
+        connection.exec_driver_sql(sql, batch(0))
+        return len(rows)
+    with _BatchPipeline(lambda params: connection.exec_driver_sql(sql, params)) as out:
+        for start in starts:
+            out.send(batch(start))
     return len(rows)
+
+
+class _BatchPipeline:
+    """Executes batches on a worker thread while the caller converts the next.
+
+    The drivers release the GIL while the database works on a row (SQLite's
+    step, PostgreSQL's round trips), so the conversion of batch k+1 runs beside
+    the insert of batch k. One batch waits at most; the caller does not touch
+    the connection until the block ends, which waits for the last batch and
+    raises the first error a batch met.
+    """
+
+    def __init__(self, execute: Callable[[list[tuple[Any, ...]]], object]) -> None:
+        self._execute = execute
+        self._queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(1)
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(
+            target=self._run, name="flexledger-insert", daemon=True
+        )
+
+    def __enter__(self) -> _BatchPipeline:
+        self._worker.start()
+        return self
+
+    def send(self, params: list[tuple[Any, ...]]) -> None:
+        """Queue a batch; raises the error an earlier batch met."""
+        self._raise_error()
+        self._queue.put(params)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._queue.put(None)
+        self._worker.join()
+        if kind is None:
+            self._raise_error()
+
+    def _run(self) -> None:
+        while (params := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain, so the caller never blocks on a full queue
+            try:
+                self._execute(params)
+            except BaseException as exc:  # handed to the caller
+                self._error = exc
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
 
 
 def _insert_sql(table: Table, columns: Sequence[str], dialect: Dialect) -> str:
