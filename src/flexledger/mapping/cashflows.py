@@ -8,6 +8,7 @@ is positive, its re-charge negative, and both stay as they are.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 
@@ -67,6 +68,7 @@ _FEES = frozenset(
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1024)  # a statement has a handful of labels
 def cash_action_of(label: str) -> CashAction:
     """The normalized code of a `CashTransaction.type` label (OTHER if unknown)."""
     folded = _SPACES.sub(" ", label.strip()).casefold()
@@ -111,6 +113,8 @@ class CashTransactionMapper:
             return fields.contract_violation()
         action = cash_action_of(label)
         conid = fields.text("conid")
+        stored = to_scale(amount, MONEY)
+        source = Provenance.of(row)
         key = (row.account_id, transaction_id, action.value, currency)
         flow = Cashflow(
             event_id=event_id_for(EventKind.CASHFLOW, key),
@@ -120,20 +124,22 @@ class CashTransactionMapper:
             cash_action=action.value,
             report_date_local=report_date,
             effective_at_utc=effective,
-            amount=to_scale(amount, MONEY),
+            amount=stored,
             amount_in_base=amount_in_base,
             currency=currency,
             functional_currency=context.base_currency,
-            withholding_tax=money_or_none(amount) if action in _WITHHOLDING else None,
-            fees=money_or_none(amount) if action in _FEES else None,
+            withholding_tax=stored if action in _WITHHOLDING else None,
+            fees=stored if action in _FEES else None,
             is_correction=False,
             action_id=fields.text("actionID"),
-            source=Provenance.of(row),
+            source=source,
         )
         result = RowResult(Outcome.MAPPED, events=[flow])
         # A cash row's description is the payment's text ("… CASH DIVIDEND USD 0.24
         # PER SHARE"), not the security's name.
-        facts = facts_from_row(row, with_description=False)
+        facts = facts_from_row(
+            row, with_description=False, report_date=report_date, source=source
+        )
         if facts is not None:
             result.instruments.append(facts)
         if action is CashAction.OTHER:

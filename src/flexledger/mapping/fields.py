@@ -21,6 +21,7 @@ from flexledger.mapping.values import (
     parse_date,
     parse_decimal,
     parse_instant,
+    parse_scaled_decimal,
 )
 
 _MISSING_HINT = (
@@ -33,6 +34,7 @@ class FieldReader:
 
     def __init__(self, row: SourceRow, record_type: str) -> None:
         self._row = row
+        self._attrs = row.attrs  # read a dozen times per row
         self._record_type = record_type
         self.problems: list[Diagnostic] = []
 
@@ -43,7 +45,7 @@ class FieldReader:
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """The trimmed text, None for absent values (`""`, `-`, `--`, `N/A`…)."""
-        value = clean_text(self._row.attrs.get(name))
+        value = clean_text(self._attrs.get(name))
         if value is None and required:
             self._missing(name)
         return value
@@ -57,7 +59,23 @@ class FieldReader:
         quantities by default), is unreadable like any other bad number.
         """
         try:
-            value = parse_decimal(self._row.attrs.get(name), scale=scale)
+            value = parse_decimal(self._attrs.get(name), scale=scale)
+        except FieldError as exc:
+            self._unreadable(name, exc)
+            return None
+        if value is None and required:
+            self._missing(name)
+        return value
+
+    def scaled(
+        self, name: str, *, required: bool = False, scale: DecimalScale = MONEY
+    ) -> Decimal | None:
+        """The decimal as its column stores it: `decimal`, rounded half-even to `scale`.
+
+        What a mapper stores for most amounts; reading it so rounds only once.
+        """
+        try:
+            value = parse_scaled_decimal(self._attrs.get(name), scale)
         except FieldError as exc:
             self._unreadable(name, exc)
             return None
@@ -68,7 +86,7 @@ class FieldReader:
     def date(self, name: str, *, required: bool = False) -> dt.date | None:
         """The business date (`yyyyMMdd`, `yyyy-MM-dd`…)."""
         try:
-            value = parse_date(self._row.attrs.get(name))
+            value = parse_date(self._attrs.get(name))
         except FieldError as exc:
             self._unreadable(name, exc)
             return None
@@ -79,7 +97,7 @@ class FieldReader:
     def instant(self, name: str, timezone: str) -> dt.datetime | None:
         """The UTC instant, None when absent or only a date (never invented)."""
         try:
-            return parse_instant(self._row.attrs.get(name), timezone)
+            return parse_instant(self._attrs.get(name), timezone)
         except FieldError as exc:
             self._unreadable(name, exc)
             return None

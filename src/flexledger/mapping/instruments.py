@@ -30,7 +30,12 @@ _UNKNOWN_CATEGORY = "UNKNOWN"
 
 
 def facts_from_row(
-    row: SourceRow, *, with_symbol: bool = True, with_description: bool = True
+    row: SourceRow,
+    *,
+    with_symbol: bool = True,
+    with_description: bool = True,
+    report_date: dt.date | None = None,
+    source: Provenance | None = None,
 ) -> InstrumentFacts | None:
     """What the row says about its instrument; None without a conid.
 
@@ -41,15 +46,16 @@ def facts_from_row(
             their description is the action's text, so it is dropped too.
         with_description: False for rows whose description tells about the row,
             not the security (cash transactions).
+        report_date: the row's `reportDate` when the mapper has read it already,
+            so it is not parsed twice; otherwise read here.
+        source: the row's provenance when the mapper has made it already, shared
+            with the row's event instead of made again; otherwise made here.
     """
     attrs = row.attrs
     conid = clean_text(attrs.get("conid"))
     if conid is None:
         return None
-    try:
-        seen_on = parse_date(attrs.get("reportDate")) or row.report_date_local
-    except ValueError:
-        seen_on = row.report_date_local
+    seen_on = _seen_on(row) if report_date is None else report_date
     isin = clean_text(attrs.get("isin"))
     if isin is None and clean_text(attrs.get("securityIDType")) == "ISIN":
         isin = clean_text(attrs.get("securityID"))
@@ -69,8 +75,16 @@ def facts_from_row(
             else None
         ),
         seen_on=seen_on,
-        source=Provenance.of(row),
+        source=Provenance.of(row) if source is None else source,
     )
+
+
+def _seen_on(row: SourceRow) -> dt.date | None:
+    """The row's `reportDate`, else its statement's date."""
+    try:
+        return parse_date(row.attrs.get("reportDate")) or row.report_date_local
+    except ValueError:
+        return row.report_date_local
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ from flexledger.mapping.registry import (
     unmapped,
 )
 
+_OUTCOME_TEXT = {outcome: outcome.value for outcome in Outcome}
+
 
 @dataclass(slots=True)
 class MappingResult:
@@ -52,8 +54,11 @@ class MappingResult:
     def add(self, row: SourceRow, result: RowResult) -> None:
         """Take in one row's result."""
         self.rows_read += 1
-        self.outcomes[result.outcome.value] += 1
-        self.sections[(row.section_name, result.outcome.value)] += 1
+        # The plain text, not the member: the counters are reported and compared
+        # as text. A dict lookup instead of `.value`, which is a Python property.
+        outcome = _OUTCOME_TEXT[result.outcome]
+        self.outcomes[outcome] += 1
+        self.sections[(row.section_name, outcome)] += 1
         self.events.extend(result.events)
         self.instruments.extend(result.instruments)
         self.links.extend(result.links)

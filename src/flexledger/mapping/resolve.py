@@ -22,11 +22,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from flexledger.domain.canonical import Cashflow, CorpActionLeg, Event, TradeFill
 from flexledger.domain.diagnostics import Diagnostic, DiagnosticCode, Severity
+from flexledger.domain.events import EventKind
 
 _FILL_MUTABLE = ("commission", "realized_pnl", "net_cash", "cost")
+_ID_ORDER = attrgetter("event_id.int")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +44,34 @@ def resolve_events(
     candidates: Iterable[Event],
 ) -> tuple[list[Resolved], list[Diagnostic]]:
     """One event per event id, sorted by kind and id; with conflict diagnostics."""
-    by_id: dict[uuid.UUID, list[Event]] = defaultdict(list)
+    # Most keys come from one row: only keys seen again get a list of their
+    # candidates, not every one of the hundred thousand that come once.
+    first: dict[uuid.UUID, Event] = {}
+    repeated: dict[uuid.UUID, list[Event]] = {}
+    by_kind: dict[EventKind, list[Event]] = defaultdict(list)
     for candidate in candidates:
-        by_id[candidate.event_id].append(candidate)
+        event_id = candidate.event_id
+        known = first.get(event_id)
+        if known is None:
+            first[event_id] = candidate
+            by_kind[candidate.kind].append(candidate)
+        else:
+            repeated.setdefault(event_id, [known]).append(candidate)
     resolved: list[Resolved] = []
     diagnostics: list[Diagnostic] = []
-    for event_id in sorted(
-        by_id, key=lambda value: (by_id[value][0].kind.value, value.int)
-    ):
-        group = by_id[event_id]
-        if len(group) == 1:
-            # Most keys come from one row: nothing to decide, and comparing
-            # contents would be most of the mapping time.
-            only = group[0]
-            resolved.append(Resolved(only, (only.source.raw_record_id,)))
-            continue
-        event, found = _resolve_group(group)
-        diagnostics.extend(found)
-        sources = tuple(sorted({c.source.raw_record_id for c in group}, key=str))
-        resolved.append(Resolved(event, sources))
+    for kind in sorted(by_kind, key=attrgetter("value")):
+        # The id's integer, read in C: UUID's own ordering is a Python method.
+        for only in sorted(by_kind[kind], key=_ID_ORDER):
+            group = repeated.get(only.event_id)
+            if group is None:
+                # Nothing to decide, and comparing contents would be most of the
+                # mapping time.
+                resolved.append(Resolved(only, (only.source.raw_record_id,)))
+                continue
+            event, found = _resolve_group(group)
+            diagnostics.extend(found)
+            sources = tuple(sorted({c.source.raw_record_id for c in group}, key=str))
+            resolved.append(Resolved(event, sources))
     return resolved, diagnostics
 
 

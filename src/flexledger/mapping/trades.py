@@ -20,13 +20,7 @@ from flexledger.domain.canonical import (
     instrument_id_for,
 )
 from flexledger.domain.events import EventKind
-from flexledger.domain.money import (
-    FX_RATE,
-    MONEY,
-    money_or_none,
-    rate_or_none,
-    to_scale,
-)
+from flexledger.domain.money import FX_RATE
 from flexledger.mapping.fields import FieldReader
 from flexledger.mapping.instruments import facts_from_row
 from flexledger.mapping.registry import (
@@ -74,23 +68,19 @@ def _map_execution(row: SourceRow, context: MappingContext) -> RowResult:
     conid = fields.text("conid", required=True)
     currency = fields.text("currency", required=True)
     report_date = fields.date("reportDate", required=True)
-    quantity = fields.decimal("quantity", required=True)
-    price = fields.decimal("tradePrice", required=True)
+    quantity = fields.scaled("quantity", required=True)
+    price = fields.scaled("tradePrice", required=True)
     side = _side(fields, row)
     timestamp = _timestamp(fields, row, context)
-    values = {
-        name: fields.decimal(attribute, scale=scale)
-        for name, attribute, scale in (
-            ("cost", "cost", MONEY),
-            ("commission", "ibCommission", MONEY),
-            ("fees", "taxes", MONEY),
-            ("realized_pnl", "fifoPnlRealized", MONEY),
-            ("net_cash", "netCash", MONEY),
-            ("net_cash_in_base", "netCashInBase", MONEY),
-            ("fx_rate_to_base", "fxRateToBase", FX_RATE),
-            ("close_price", "closePrice", MONEY),
-        )
-    }
+    # Read before the check below, so an unreadable optional amount fails the row.
+    cost = fields.scaled("cost")
+    commission = fields.scaled("ibCommission")
+    fees = fields.scaled("taxes")
+    realized_pnl = fields.scaled("fifoPnlRealized")
+    net_cash = fields.scaled("netCash")
+    net_cash_in_base = fields.scaled("netCashInBase")
+    fx_rate_to_base = fields.scaled("fxRateToBase", scale=FX_RATE)
+    close_price = fields.scaled("closePrice")
     if (
         not fields.ok
         or ib_exec_id is None
@@ -104,6 +94,7 @@ def _map_execution(row: SourceRow, context: MappingContext) -> RowResult:
     ):
         return fields.contract_violation()
     key = (row.account_id, ib_exec_id)
+    source = Provenance.of(row)
     fill = TradeFill(
         event_id=event_id_for(EventKind.TRADE_FILL, key),
         account_id=row.account_id,
@@ -113,23 +104,23 @@ def _map_execution(row: SourceRow, context: MappingContext) -> RowResult:
         trade_timestamp_utc=timestamp,
         report_date_local=report_date,
         side=side,
-        quantity=to_scale(quantity, MONEY),
-        price=to_scale(price, MONEY),
-        cost=money_or_none(values["cost"]),
-        commission=money_or_none(values["commission"]),
-        fees=money_or_none(values["fees"]),
-        realized_pnl=money_or_none(values["realized_pnl"]),
-        net_cash=money_or_none(values["net_cash"]),
-        net_cash_in_base=money_or_none(values["net_cash_in_base"]),
-        fx_rate_to_base=rate_or_none(values["fx_rate_to_base"]),
+        quantity=quantity,
+        price=price,
+        cost=cost,
+        commission=commission,
+        fees=fees,
+        realized_pnl=realized_pnl,
+        net_cash=net_cash,
+        net_cash_in_base=net_cash_in_base,
+        fx_rate_to_base=fx_rate_to_base,
         currency=currency,
         functional_currency=context.base_currency,
         commission_currency=fields.text("ibCommissionCurrency"),
         is_cancellation=_is_cancellation(row),
-        close_price=money_or_none(values["close_price"]),
-        source=Provenance.of(row),
+        close_price=close_price,
+        source=source,
     )
-    facts = facts_from_row(row)
+    facts = facts_from_row(row, report_date=report_date, source=source)
     return RowResult(
         Outcome.MAPPED, events=[fill], instruments=[facts] if facts else []
     )
