@@ -24,30 +24,24 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType, TypeEngine
 
 from flexledger.db.types import ExactDecimal, UtcDateTime
+from flexledger.domain.ids import uuid_of_int
 
 _Convert = Callable[[Any], Any] | None
-
-_new_object = object.__new__
-_set_slot = object.__setattr__
-_SAFE_UNKNOWN = uuid.SafeUUID.unknown
 
 
 def uuid_from_hex(value: str) -> uuid.UUID:
     """`uuid.UUID(hex=value)` for the 32 lowercase digits SQLite stores, faster.
 
     UUID's constructor parses and checks several spellings (braces, dashes,
-    `urn:`); stored ids have one, so only its integer is set, as the constructor
-    does (a property test holds the two equal in value, hash, text and safety).
+    `urn:`); stored ids have one (a property test holds the two equal in value,
+    hash, text and safety).
 
     Raises:
         ValueError: `value` is not 32 hexadecimal digits.
     """
-    if len(value) != 32:
+    if len(value) != 32:  # a UUID has 32 hex digits
         raise ValueError(f"not a stored UUID: {value!r}")
-    made = _new_object(uuid.UUID)
-    _set_slot(made, "int", int(value, 16))
-    _set_slot(made, "is_safe", _SAFE_UNKNOWN)
-    return made
+    return uuid_of_int(int(value, 16))
 
 
 def fetch_tuples(

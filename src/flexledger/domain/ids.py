@@ -20,6 +20,8 @@ _NAMESPACE_BYTES = FLEXLEDGER_NAMESPACE.bytes
 # Version nibble (bits 76-79) and variant bits (62-63) of a 128-bit UUID.
 _CLEAR_VERSION_VARIANT = ~(0xF000 << 64) & ~(0xC000 << 48) & ((1 << 128) - 1)
 _V5_RFC_BITS = 5 << 76 | 0x8000 << 48
+# What uuid.UUID(int=...) records; read once, an enum member lookup is not free.
+_UNKNOWN_SAFETY = uuid.SafeUUID.unknown
 
 
 def natural_key_id(kind: str, *parts: str | None) -> uuid.UUID:
@@ -34,14 +36,65 @@ def natural_key_id(kind: str, *parts: str | None) -> uuid.UUID:
     Returns:
         A UUIDv5 in the flexledger namespace.
     """
-    encoded = "\x1f".join("\x00" if part is None else part for part in parts)
-    # uuid.uuid5, computed directly: the ledger makes a quarter million per rebuild
-    # and uuid5's bytes-then-version construction was a quarter of their cost.
-    digest = hashlib.sha1(  # noqa: S324 - RFC 9562 UUIDv5 is defined on SHA-1
-        _NAMESPACE_BYTES + f"{kind}\x1e{encoded}".encode()
-    ).digest()
-    value = int.from_bytes(digest[:16]) & _CLEAR_VERSION_VARIANT | _V5_RFC_BITS
-    return uuid.UUID(int=value)
+    return _v5_of(_NAMESPACE_BYTES + f"{kind}\x1e{_joined(parts)}".encode())
+
+
+class KeyPrefix:
+    """`natural_key_id` of one kind and leading parts, for many trailing parts.
+
+    `KeyPrefix(kind, *leading).id(*rest)` equals `natural_key_id(kind, *leading,
+    *rest)`; the constant head is encoded once. The ledger makes a snapshot id per
+    instrument per day, all under one account.
+    """
+
+    __slots__ = ("_head", "_whole")
+
+    def __init__(self, kind: str, *leading: str | None) -> None:
+        """Encode the namespace, `kind` and `leading` once."""
+        self._whole = _NAMESPACE_BYTES + f"{kind}\x1e{_joined(leading)}".encode()
+        # Parts after the leading ones follow a separator (if any came before).
+        self._head = self._whole + b"\x1f" if leading else self._whole
+
+    def id(self, *rest: str | None) -> uuid.UUID:
+        """The id of the key made of the leading parts and then `rest`."""
+        if not rest:
+            return _v5_of(self._whole)
+        return _v5_of(self._head + _joined(rest).encode())
+
+
+def _joined(parts: tuple[str | None, ...]) -> str:
+    # This runs a million times per rebuild, and keys rarely hold None: the
+    # membership test costs less than the per-part replacement it skips.
+    if None not in parts:
+        return "\x1f".join(parts)  # type: ignore[arg-type]  # no None, just tested
+    return "\x1f".join(["\x00" if part is None else part for part in parts])
+
+
+def _v5_of(name: bytes) -> uuid.UUID:
+    """uuid.uuid5 of the namespace-prefixed `name`, computed directly.
+
+    The ledger makes a million per rebuild, and uuid5's bytes-then-version
+    construction was a quarter of their cost.
+    """
+    digest = hashlib.sha1(name).digest()  # noqa: S324 - RFC 9562 UUIDv5 is SHA-1
+    return uuid_of_int(
+        int.from_bytes(digest[:16]) & _CLEAR_VERSION_VARIANT | _V5_RFC_BITS
+    )
+
+
+def uuid_of_int(value: int) -> uuid.UUID:
+    """`uuid.UUID(int=value)` for a value known to be in range, without the checks.
+
+    UUID.__init__ parses its five optional arguments and range-checks before it
+    sets the two slots it has; setting them directly is what it ends with (and
+    what CPython 3.14's own `UUID._from_int` does), at a third of the cost.
+    tests/ledger/test_fast_ids.py compares the result with uuid.uuid5 field by
+    field. For derived ids and ids read back in bulk, never for input.
+    """
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", value)
+    object.__setattr__(made, "is_safe", _UNKNOWN_SAFETY)
+    return made
 
 
 def new_id() -> uuid.UUID:

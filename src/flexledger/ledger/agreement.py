@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flexledger.domain.ids import natural_key_id
+from flexledger.domain.ids import KeyPrefix, natural_key_id
 from flexledger.domain.tolerances import Metric, Tolerance, judge, tolerance_for
 from flexledger.ledger.model import (
     ZERO,
@@ -93,6 +93,9 @@ def trade_checks(
     """
     checks: list[Check] = []
     evidence: _BookEvidence | None = None
+    # Constant per instrument: hoisted out of a loop over every closing fill.
+    tolerance = tolerance_for(Metric.REALIZED_PNL, currency)
+    check_ids = KeyPrefix("ledger_check", account_id, CheckKind.TRADE_REALIZED.value)
     for fill in fills:
         result = book.fills.get(fill.fill_id)
         broker = fill.broker_realized
@@ -101,14 +104,15 @@ def trade_checks(
         if result.closed_quantity == 0 and broker == 0:
             continue  # an opening fill: nothing realized on either side
         ours = result.realized if result.realized_known else None
-        tolerance = tolerance_for(Metric.REALIZED_PNL, currency)
         verdict = (
             judge(Metric.REALIZED_PNL, ours, broker, currency)
             if ours is not None
             else None
         )
         passed = verdict.passed if verdict else False
-        broker_basis = bool(result.basis_sources - {BasisSource.LOTS})
+        broker_basis = any(
+            source is not BasisSource.LOTS for source in result.basis_sources
+        )
         reason: Reason | None = None
         detail: str | None = None
         if broker_basis:
@@ -123,12 +127,7 @@ def trade_checks(
             )
         checks.append(
             Check(
-                check_id=natural_key_id(
-                    "ledger_check",
-                    account_id,
-                    CheckKind.TRADE_REALIZED.value,
-                    str(fill.fill_id),
-                ),
+                check_id=check_ids.id(str(fill.fill_id)),
                 kind=CheckKind.TRADE_REALIZED,
                 instrument_id=book.instrument_id,
                 fill_id=fill.fill_id,

@@ -218,6 +218,7 @@ def compute_ledger(
     for finding in output.findings:
         fx_findings[finding.instrument_id].append(finding)
     calendar = sorted(set(inputs.calendar))
+    commission_converted = frozenset(converted)
     for instrument_id in sorted(output.books, key=str):
         book = output.books[instrument_id]
         currency = inputs.currencies.get(instrument_id, base_currency)
@@ -227,7 +228,7 @@ def compute_ledger(
             book,
             fills_by_instrument[instrument_id],
             currency,
-            commission_converted=frozenset(converted),
+            commission_converted=commission_converted,
         )
         checks += position_checks(
             account_id, book, positions_by_instrument[instrument_id], cases

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from flexledger.domain.ids import natural_key_id
+from flexledger.domain.ids import KeyPrefix, natural_key_id
 from flexledger.domain.lots import LotDirection
 from flexledger.domain.tolerances import Metric, judge
 from flexledger.ledger.matching import LotMatcher
@@ -57,10 +57,14 @@ _NO_TRANSACTION = 1 << 62
 
 def q8(value: Decimal) -> Decimal:
     """Half-even to the stored scale of money and quantities (8 places)."""
-    return value.quantize(_Q, rounding=ROUND_HALF_EVEN)
+    # Positional: keyword parsing doubled the cost of the ledger's hottest call.
+    return value.quantize(_Q, ROUND_HALF_EVEN)
 
 
-def sort_key(action: Action) -> tuple[dt.datetime, int, int, str]:
+_Key = tuple[dt.datetime, int, int, str]
+
+
+def sort_key(action: Action) -> _Key:
     """The one order actions are replayed in (module docstring)."""
     if isinstance(action, Fill):
         return (
@@ -125,7 +129,24 @@ def pair_cancellations(fills: Sequence[Fill]) -> tuple[list[Fill], list[Finding]
     A cancellation whose original is outside the data is dropped with a finding:
     the original's effect is not in the data either.
     """
-    ordered = sorted(fills, key=sort_key)
+    kept, findings = _paired(_keyed(fills))
+    return [fill for _, fill in kept], findings
+
+
+def _keyed(fills: Iterable[Fill]) -> list[tuple[_Key, Fill]]:
+    """The fills with their sort keys, in replay order (each key computed once)."""
+    return sorted(((sort_key(fill), fill) for fill in fills), key=_by_key)
+
+
+def _by_key(item: tuple[_Key, object]) -> _Key:
+    return item[0]
+
+
+def _paired(
+    keyed: list[tuple[_Key, Fill]],
+) -> tuple[list[tuple[_Key, Fill]], list[Finding]]:
+    """`pair_cancellations` over fills already keyed and in replay order."""
+    ordered = [fill for _, fill in keyed]
     dropped: set[uuid.UUID] = set()
     findings: list[Finding] = []
     for index, cancel in enumerate(ordered):
@@ -155,13 +176,18 @@ def pair_cancellations(fills: Sequence[Fill]) -> tuple[list[Fill], list[Finding]
             )
             continue
         dropped.add(chosen[1].fill_id)
-    return [fill for fill in ordered if fill.fill_id not in dropped], findings
+    if not dropped:
+        return keyed, findings
+    return [item for item in keyed if item[1].fill_id not in dropped], findings
 
 
 def _spread(
     charges: Decimal, takes: Sequence[Decimal], rest: Decimal, total: Decimal
 ) -> list[Decimal]:
     """Charges per piece by quantity; the last piece takes the rounding remainder."""
+    if len(takes) + (rest > 0) == 1:
+        # One piece takes it all: what the general case computes, without lists.
+        return [charges - ZERO]
     parts = [*takes, rest] if rest > 0 else list(takes)
     shares = [q8(charges * part / total) for part in parts[:-1]]
     shares.append(charges - sum(shares, ZERO))
@@ -182,6 +208,10 @@ class _Replay:
         self.currency = currency
         self.matcher = matcher
         self.book = Book(instrument_id)
+        # The constant leading parts of the lot and closure ids (lot_id_for,
+        # _closure_id), encoded once rather than per row.
+        self.lot_ids = KeyPrefix("position_lot", account_id, str(instrument_id))
+        self.closure_ids = KeyPrefix("lot_closure", account_id)
         self.realized = ZERO
         self.realized_base: Decimal | None = ZERO
         self.charges_base: Decimal | None = ZERO
@@ -211,19 +241,20 @@ class _Replay:
             left -= take
         result = FillResult()
         self.book.fills[fill.fill_id] = result
+        fill_key = str(fill.fill_id)
         shares = _spread(fill.charges, [take for _, take in pieces], left, total)
         matched_realized = ZERO
         for (lot, take), charge in zip(pieces, shares, strict=False):
-            closure = self._close(lot, take, charge, fill)
+            closure = self._close(lot, take, charge, fill, fill_key, result)
             matched_realized += closure.realized or ZERO
             result.closed_lot_fills.append(lot.open_fill_id)
         if pieces and any(lot.remaining == 0 for lot, _ in pieces):
             self.open = [lot for lot in self.open if lot.remaining > 0]
         rest_charge = shares[-1] if left > 0 else ZERO
         if left > 0 and self._is_history_gap(fill, matched_realized, bool(pieces)):
-            self._close_uncovered(fill, left, rest_charge, pieces)
+            self._close_uncovered(fill, left, rest_charge, pieces, fill_key, result)
         elif left > 0:
-            self._open(fill, left, rest_charge, buying)
+            self._open(fill, left, rest_charge, buying, fill_key, result)
         self._account(fill)
         self.last_price = fill.price
 
@@ -236,7 +267,15 @@ class _Replay:
         # Some lots matched and explain IBKR's figure: the rest opens a position.
         return not judge(Metric.REALIZED_PNL, matched, broker, self.currency).passed
 
-    def _close(self, lot: Lot, take: Decimal, charge: Decimal, fill: Fill) -> Closure:
+    def _close(
+        self,
+        lot: Lot,
+        take: Decimal,
+        charge: Decimal,
+        fill: Fill,
+        fill_key: str,
+        result: FillResult,
+    ) -> Closure:
         whole = take == lot.remaining
         relieved = (
             lot.remaining_cost
@@ -276,7 +315,7 @@ class _Replay:
         if lot.remaining == 0:
             lot.closed_at = fill.executed_at
         closure = Closure(
-            closure_id=self._closure_id(fill, lot.lot_id),
+            closure_id=self._closure_id(fill_key, str(lot.lot_id)),
             instrument_id=self.book.instrument_id,
             lot_id=lot.lot_id,
             close_fill_id=fill.fill_id,
@@ -292,7 +331,7 @@ class _Replay:
             close_date=fill.business_date,
             basis_source=lot.basis_source,
         )
-        self._record(closure, fill)
+        self._record(closure, result)
         return closure
 
     def _close_uncovered(
@@ -301,6 +340,8 @@ class _Replay:
         quantity: Decimal,
         charge: Decimal,
         pieces: Sequence[tuple[Lot, Decimal]],
+        fill_key: str,
+        result: FillResult,
     ) -> None:
         direction = LotDirection.SHORT if fill.quantity > 0 else LotDirection.LONG
         long = direction is LotDirection.LONG
@@ -332,7 +373,7 @@ class _Replay:
             else q8(realized * fill.fx_to_base)
         )
         closure = Closure(
-            closure_id=self._closure_id(fill, None),
+            closure_id=self._closure_id(fill_key, "uncovered"),
             instrument_id=self.book.instrument_id,
             lot_id=None,
             close_fill_id=fill.fill_id,
@@ -348,7 +389,7 @@ class _Replay:
             close_date=fill.business_date,
             basis_source=source,
         )
-        self._record(closure, fill)
+        self._record(closure, result)
         what = (
             f"its realized P&L {realized} taken from IBKR's "
             f"{source.value.replace('_', ' ')}"
@@ -368,12 +409,18 @@ class _Replay:
         )
 
     def _open(
-        self, fill: Fill, quantity: Decimal, charge: Decimal, buying: bool
+        self,
+        fill: Fill,
+        quantity: Decimal,
+        charge: Decimal,
+        buying: bool,
+        fill_key: str,
+        result: FillResult,
     ) -> None:
         trade_value = q8(quantity * fill.price)
         cost = trade_value - charge if buying else trade_value + charge
         lot = Lot(
-            lot_id=lot_id_for(self.account_id, self.book.instrument_id, fill.fill_id),
+            lot_id=self.lot_ids.id(fill_key),
             instrument_id=self.book.instrument_id,
             open_fill_id=fill.fill_id,
             direction=LotDirection.LONG if buying else LotDirection.SHORT,
@@ -388,7 +435,7 @@ class _Replay:
         )
         self.book.lots.append(lot)
         self._hold(lot)
-        self.book.fills[fill.fill_id].opened_quantity = quantity
+        result.opened_quantity = quantity
 
     def _hold(self, lot: Lot) -> None:
         self.open.append(lot)
@@ -408,9 +455,8 @@ class _Replay:
             if lot.remaining > 0:
                 self._hold(lot)
 
-    def _record(self, closure: Closure, fill: Fill) -> None:
+    def _record(self, closure: Closure, result: FillResult) -> None:
         self.book.closures.append(closure)
-        result = self.book.fills[fill.fill_id]
         result.closed_quantity += closure.quantity
         result.basis_sources.add(closure.basis_source)
         if closure.realized is None:
@@ -434,13 +480,9 @@ class _Replay:
                 else self.charges_base + q8(fill.charges * fill.fx_to_base)
             )
 
-    def _closure_id(self, fill: Fill, lot_id: uuid.UUID | None) -> uuid.UUID:
-        return natural_key_id(
-            "lot_closure",
-            self.account_id,
-            str(fill.fill_id),
-            str(lot_id) if lot_id else "uncovered",
-        )
+    def _closure_id(self, fill_key: str, lot_key: str) -> uuid.UUID:
+        """UUIDv5 over the closing fill and the lot (or "uncovered")."""
+        return self.closure_ids.id(fill_key, lot_key)
 
     # -- seeded opening lots --------------------------------------------------------
 
@@ -575,17 +617,12 @@ def replay(
             action dated on or before its date.
     """
     state = _Replay(account_id, instrument_id, currency, matcher)
-    fills, findings = pair_cancellations([a for a in actions if isinstance(a, Fill)])
+    fills, findings = _paired(_keyed(a for a in actions if isinstance(a, Fill)))
     state.book.findings.extend(findings)
-    others: list[tuple[tuple[dt.datetime, int, int, str], object]] = [
-        (sort_key(a), a) for a in actions if not isinstance(a, Fill)
-    ]
-    stream: list[tuple[tuple[dt.datetime, int, int, str], object]] = [
-        (sort_key(f), f) for f in fills
-    ]
-    stream.extend(others)
+    stream: list[tuple[_Key, object]] = list(fills)
+    stream.extend((sort_key(a), a) for a in actions if not isinstance(a, Fill))
     stream.extend(((a.effective_at, 1, -1, a.action_id), a) for a in arrivals)
-    stream.sort(key=lambda item: item[0])
+    stream.sort(key=_by_key)
     for seed in sorted(seeds, key=lambda s: s.business_date):
         at = 1 + max(
             (

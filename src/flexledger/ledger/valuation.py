@@ -42,6 +42,63 @@ class PricedFill:
     close_price: Decimal | None
 
 
+class InstrumentMarks:
+    """One instrument's marks on any date, by the fallbacks above.
+
+    Split per instrument so the daily lookups are keyed by date alone: a snapshot
+    per held instrument per business day makes them the hottest path of a
+    rebuild, and hashing a UUID is a Python-level call.
+    """
+
+    def __init__(
+        self,
+        broker: dict[dt.date, Decimal],
+        closes: dict[dt.date, Decimal],
+        trades: list[PricedFill],
+        splits: list[tuple[dt.date, Decimal]],
+    ) -> None:
+        """Index one instrument's marks; `trades` and `splits` in date order."""
+        self._broker = broker
+        self._closes = closes
+        self._trade_days = [p.fill.business_date for p in trades]
+        self._trade_prices = [p.fill.price for p in trades]
+        self._splits = splits
+        # The last-trade fallback repeats day after day while nothing trades:
+        # the same price gives the same (immutable) mark.
+        self._last_fallback: Mark | None = None
+
+    def on(self, day: dt.date) -> Mark:
+        """The end-of-day mark on `day`."""
+        broker = self._broker.get(day)
+        if broker is not None:
+            return Mark(broker, ValuationSource.OPENPOSITIONS_MARK)
+        close = self._closes.get(day)
+        if close is not None:
+            return Mark(close, ValuationSource.TRADES_CLOSE_PRICE)
+        index = bisect.bisect_right(self._trade_days, day) - 1
+        if index < 0:
+            return _MISSING
+        price = self._trade_prices[index]
+        traded = self._trade_days[index]
+        for split_day, factor in self._splits:
+            # A split on the trade's own day came before it (IBKR applies
+            # it at the open): that price is already the new one.
+            if traded < split_day <= day:
+                price = price / factor
+        last = self._last_fallback
+        if last is None or last.price is not price:
+            last = self._last_fallback = Mark(
+                price,
+                ValuationSource.TRADES_LAST_PRICE,
+                LedgerCode.EOD_MARK_FALLBACK_LAST_TRADE,
+            )
+        return last
+
+
+_MISSING = Mark(None, ValuationSource.MISSING, LedgerCode.EOD_MARK_MISSING_ALL_SOURCES)
+_NO_MARKS = InstrumentMarks({}, {}, [], [])
+
+
 class Marks:
     """Marks of every instrument on any date."""
 
@@ -59,52 +116,37 @@ class Marks:
             splits: (instrument, business date, new shares per old share) of
                 each split the ledger applied.
         """
-        self._splits: dict[uuid.UUID, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+        by_split: dict[uuid.UUID, list[tuple[dt.date, Decimal]]] = defaultdict(list)
         for instrument_id, day, factor in sorted(
             splits, key=lambda s: (str(s[0]), s[1])
         ):
-            self._splits[instrument_id].append((day, factor))
-        self._broker = {(i, d): p for i, d, p in broker_marks}
-        closes: dict[tuple[uuid.UUID, dt.date], PricedFill] = {}
+            by_split[instrument_id].append((day, factor))
+        broker: dict[uuid.UUID, dict[dt.date, Decimal]] = defaultdict(dict)
+        for instrument_id, day, price in broker_marks:
+            broker[instrument_id][day] = price
+        closes: dict[uuid.UUID, dict[dt.date, Decimal]] = defaultdict(dict)
         trades: dict[uuid.UUID, list[PricedFill]] = defaultdict(list)
         for priced in sorted(
             fills, key=lambda p: (p.fill.business_date, sort_key(p.fill))
         ):
             fill = priced.fill
             if priced.close_price is not None:
-                closes[(fill.instrument_id, fill.business_date)] = priced
+                closes[fill.instrument_id][fill.business_date] = priced.close_price
             trades[fill.instrument_id].append(priced)
-        self._closes = {k: v.close_price for k, v in closes.items()}
-        self._trade_days = {
-            i: [p.fill.business_date for p in rows] for i, rows in trades.items()
+        self._by_instrument = {
+            instrument_id: InstrumentMarks(
+                broker.get(instrument_id, {}),
+                closes.get(instrument_id, {}),
+                trades.get(instrument_id, []),
+                by_split.get(instrument_id, []),
+            )
+            for instrument_id in broker.keys() | trades.keys() | by_split.keys()
         }
-        self._trade_prices = {
-            i: [p.fill.price for p in rows] for i, rows in trades.items()
-        }
+
+    def of(self, instrument_id: uuid.UUID) -> InstrumentMarks:
+        """The instrument's marks (every date missing when nothing is known)."""
+        return self._by_instrument.get(instrument_id, _NO_MARKS)
 
     def mark(self, instrument_id: uuid.UUID, day: dt.date) -> Mark:
         """The instrument's end-of-day mark on `day`."""
-        broker = self._broker.get((instrument_id, day))
-        if broker is not None:
-            return Mark(broker, ValuationSource.OPENPOSITIONS_MARK)
-        close = self._closes.get((instrument_id, day))
-        if close is not None:
-            return Mark(close, ValuationSource.TRADES_CLOSE_PRICE)
-        days = self._trade_days.get(instrument_id, [])
-        index = bisect.bisect_right(days, day) - 1
-        if index >= 0:
-            price = self._trade_prices[instrument_id][index]
-            traded = days[index]
-            for split_day, factor in self._splits.get(instrument_id, ()):
-                # A split on the trade's own day came before it (IBKR applies
-                # it at the open): that price is already the new one.
-                if traded < split_day <= day:
-                    price = price / factor
-            return Mark(
-                price,
-                ValuationSource.TRADES_LAST_PRICE,
-                LedgerCode.EOD_MARK_FALLBACK_LAST_TRADE,
-            )
-        return Mark(
-            None, ValuationSource.MISSING, LedgerCode.EOD_MARK_MISSING_ALL_SOURCES
-        )
+        return self.of(instrument_id).on(day)
