@@ -193,7 +193,8 @@ def _decimal(
         if type(value) is not Decimal or not value.is_finite():
             return general(value)
         try:
-            exact = value.quantize(quantum, rounding=ROUND_HALF_EVEN)
+            # Positional: C decimal parses keyword arguments slowly.
+            exact = value.quantize(quantum, ROUND_HALF_EVEN)
         except InvalidOperation:
             return general(value)  # more digits than any context: out of range
         if not -bound < exact < bound:

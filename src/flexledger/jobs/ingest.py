@@ -391,7 +391,7 @@ class _Job:
                 + "."
             ) from None
         crashpoint("after_raw_commit")  # test hook: raw committed, nothing mapped
-        with self.database.unit_of_work() as uow:
+        with _cyclic_gc_paused(), self.database.unit_of_work() as uow:
             for hook in hooks:
                 hook(uow, self.run, self.timeline, fresh or FreshRows())
             crashpoint("before_status_write")  # test hook: derived rows written
@@ -774,11 +774,13 @@ class _RecordWriter:
 
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while rows stream by.
+    """Pause Python's cycle collector while rows stream by, and while mapped.
 
-    Parsed rows hold no reference cycles, so collections during a large import find
-    nothing and cost about a tenth of its time (benchmarks/ingest.py). Memory freed
-    by reference counting is unaffected.
+    Parsed rows, events, lots and snapshots hold no reference cycles, so
+    collections during a large import find nothing: they cost about a tenth of
+    the persist (benchmarks/ingest.py) and a third of the mapping, each one
+    walking every row still held. Memory freed by reference counting is
+    unaffected; the few cycles made meanwhile are collected after.
     """
     was_enabled = gc.isenabled()
     gc.disable()
