@@ -6,8 +6,9 @@ Times the pure ledger (lot engine, checks, snapshots) on facts already read: a f
 rebuild, then one more business day recomputed incrementally (only the instruments
 that day touches, snapshots from that day). Two calendars: one statement for the
 whole range (snapshots on activity days) and daily statements (a snapshot per held
-instrument per business day). Printed, never asserted. The database writes are
-measured end to end by benchmarks/end_to_end.py.
+instrument per business day). The cycle collector is paused around each, as the
+import, reprocess and case stages pause it. Printed, never asserted. The database
+writes are measured end to end by benchmarks/end_to_end.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from flexledger.domain.canonical import instrument_id_for
+from flexledger.jobs.cycle_gc import cyclic_gc_paused
 from flexledger.ledger.compute import compute_ledger
 from flexledger.ledger.inputs import FillRecord, LedgerInputs
 from flexledger.ledger.matching import matcher_for
@@ -91,9 +93,11 @@ def synthetic_fills(
 
 def run(inputs: LedgerInputs, label: str) -> None:
     """Full rebuild, then one incremental day; print times and rows."""
-    started = time.perf_counter()
-    output = compute_ledger(ACCOUNT, "USD", inputs, matcher_for("fifo"))
-    full = time.perf_counter() - started
+    # As the import, reprocess and case stages run it (jobs/cycle_gc.py).
+    with cyclic_gc_paused():
+        started = time.perf_counter()
+        output = compute_ledger(ACCOUNT, "USD", inputs, matcher_for("fifo"))
+        full = time.perf_counter() - started
     last_day = max(f.report_date for f in inputs.fills)
     touched = {f.instrument_id for f in inputs.fills if f.report_date == last_day}
     scoped = LedgerInputs(
@@ -101,9 +105,12 @@ def run(inputs: LedgerInputs, label: str) -> None:
         calendar=inputs.calendar,
         currencies=inputs.currencies,
     )
-    started = time.perf_counter()
-    day = compute_ledger(ACCOUNT, "USD", scoped, matcher_for("fifo"), since=last_day)
-    incremental = time.perf_counter() - started
+    with cyclic_gc_paused():
+        started = time.perf_counter()
+        day = compute_ledger(
+            ACCOUNT, "USD", scoped, matcher_for("fifo"), since=last_day
+        )
+        incremental = time.perf_counter() - started
     rows = len(output.snapshots)
     print(
         f"{label:<22} full {full:6.2f} s, {rows:>8,} snapshots "

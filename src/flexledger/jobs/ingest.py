@@ -22,7 +22,6 @@ temporary file by the client, so they take the same path.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import gzip
 import hashlib
 import io
@@ -60,6 +59,7 @@ from flexledger.domain.runs import IngestionRun, RunStatus, RunType, Stage, Stag
 from flexledger.jobs.account_check import AccountDecision, decide_account
 from flexledger.jobs.compression import BackgroundGzip
 from flexledger.jobs.crashpoint import crashpoint
+from flexledger.jobs.cycle_gc import cyclic_gc_paused
 from flexledger.jobs.fresh_rows import FreshRows
 from flexledger.jobs.preflight import SectionCheck, check_sections
 from flexledger.jobs.timeline import Timeline
@@ -391,7 +391,7 @@ class _Job:
                 + "."
             ) from None
         crashpoint("after_raw_commit")  # test hook: raw committed, nothing mapped
-        with _cyclic_gc_paused(), self.database.unit_of_work() as uow:
+        with cyclic_gc_paused(), self.database.unit_of_work() as uow:
             for hook in hooks:
                 hook(uow, self.run, self.timeline, fresh or FreshRows())
             crashpoint("before_status_write")  # test hook: derived rows written
@@ -441,7 +441,7 @@ class _Job:
         """
         settings = self.settings
         with (
-            _cyclic_gc_paused(),
+            cyclic_gc_paused(),
             self.database.unit_of_work() as uow,
             ExitStack() as stack,
         ):
@@ -770,25 +770,6 @@ class _RecordWriter:
         if index not in self._dates:
             self._dates[index] = parse_flex_date(reader.statement_to_date(index))
         return self._dates[index]
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while rows stream by, and while mapped.
-
-    Parsed rows, events, lots and snapshots hold no reference cycles, so
-    collections during a large import find nothing: they cost about a tenth of
-    the persist (benchmarks/ingest.py) and a third of the mapping, each one
-    walking every row still held. Memory freed by reference counting is
-    unaffected; the few cycles made meanwhile are collected after.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _report_date(info: PayloadInfo, decision: AccountDecision) -> dt.date | None:

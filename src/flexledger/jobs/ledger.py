@@ -30,6 +30,7 @@ from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import instrument_id_for
 from flexledger.domain.runs import IngestionRun, Stage, StageStatus
 from flexledger.jobs.crashpoint import crashpoint
+from flexledger.jobs.cycle_gc import cyclic_gc_paused
 from flexledger.jobs.fresh_rows import FreshRows
 from flexledger.jobs.timeline import Timeline
 from flexledger.ledger.compute import LedgerOutput, affected_since, compute_ledger
@@ -124,6 +125,19 @@ def recompute(
     Returns:
         The timeline details: rows written, checks and findings by code.
     """
+    with cyclic_gc_paused():  # an import's stage is paused already; cases are not
+        return _recompute(
+            uow, instruments, since=since, ingestion_run_id=ingestion_run_id
+        )
+
+
+def _recompute(
+    uow: UnitOfWork,
+    instruments: set[uuid.UUID] | None,
+    *,
+    since: dt.date | None,
+    ingestion_run_id: uuid.UUID | None,
+) -> dict[str, Any]:
     account = AccountRepository(uow).find()
     if account is None:
         return {"ledger_skip_reason": "no_account_yet"}

@@ -24,6 +24,7 @@ from flexledger.db.repositories.runs import RunRepository
 from flexledger.domain.errors import FlexLedgerError, InvalidRequestError
 from flexledger.domain.runs import RunStatus, RunType, Stage, StageStatus
 from flexledger.jobs.canonical import CHANGE_SAMPLES, mapping_context, rebuild
+from flexledger.jobs.cycle_gc import cyclic_gc_paused
 from flexledger.jobs.ingest import IngestOptions, IngestOutcome, fail_run, start_run
 from flexledger.jobs.ledger import recompute
 from flexledger.jobs.timeline import Timeline
@@ -101,9 +102,10 @@ def reprocess(
                 if context is None:
                     details["canonical_skip_reason"] = "no_account_yet"
                 else:
-                    summary = rebuild(
-                        CanonicalRepository(uow), registry, context, scope
-                    )
+                    with cyclic_gc_paused():
+                        summary = rebuild(
+                            CanonicalRepository(uow), registry, context, scope
+                        )
                     details.update(summary.details())
                     details["changes"] = change_details(summary.changes)
                 timeline.add(Stage.CANONICAL_MAPPING, StageStatus.COMPLETED, **details)

@@ -9,7 +9,10 @@ instead of mapping it half.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
+from typing import TypeVar
 
 from flexledger.domain.canonical import SourceRow
 from flexledger.domain.diagnostics import Diagnostic, DiagnosticCode, Severity
@@ -24,6 +27,7 @@ from flexledger.mapping.values import (
     parse_scaled_decimal,
 )
 
+_T = TypeVar("_T")
 _MISSING_HINT = (
     "In Client Portal, edit the Flex Query and select all fields of this section."
 )
@@ -58,35 +62,26 @@ class FieldReader:
         A value that does not fit `scale`, the column it is stored in (money and
         quantities by default), is unreadable like any other bad number.
         """
-        try:
-            value = parse_decimal(self._attrs.get(name), scale=scale)
-        except FieldError as exc:
-            self._unreadable(name, exc)
-            return None
-        if value is None and required:
-            self._missing(name)
-        return value
+        return self._read(name, partial(parse_decimal, scale=scale), required)
 
     def scaled(
         self, name: str, *, required: bool = False, scale: DecimalScale = MONEY
     ) -> Decimal | None:
-        """The decimal as its column stores it: `decimal`, rounded half-even to `scale`.
+        """The decimal as its column stores it: `decimal`, rounded half-even.
 
         What a mapper stores for most amounts; reading it so rounds only once.
         """
-        try:
-            value = parse_scaled_decimal(self._attrs.get(name), scale)
-        except FieldError as exc:
-            self._unreadable(name, exc)
-            return None
-        if value is None and required:
-            self._missing(name)
-        return value
+        return self._read(name, partial(parse_scaled_decimal, scale=scale), required)
 
     def date(self, name: str, *, required: bool = False) -> dt.date | None:
         """The business date (`yyyyMMdd`, `yyyy-MM-dd`…)."""
+        return self._read(name, parse_date, required)
+
+    def _read(
+        self, name: str, parse: Callable[[str | None], _T | None], required: bool
+    ) -> _T | None:
         try:
-            value = parse_date(self._attrs.get(name))
+            value = parse(self._attrs.get(name))
         except FieldError as exc:
             self._unreadable(name, exc)
             return None
