@@ -185,3 +185,34 @@ def test_binary_values_and_single_row_batches_are_stored(probes: Database) -> No
         ).scalars()
         assert list(stored) == [row["body"] for row in bodies]
     assert len(_stored_text(probes, _bulk_side)) == 3
+
+
+def test_values_repeated_by_identity_store_what_each_one_stores(
+    probes: Database,
+) -> None:
+    # The converters remember their last object: a repeat must store the same as a
+    # first sighting, and a different object right after must not reuse it.
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    amount, negative_zero = Decimal("1.123456789"), Decimal("-0")
+    day = dt.date(2025, 3, 9)
+    at = dt.datetime(2025, 3, 9, 7, 0, tzinfo=dt.UTC)
+    values = [
+        (key, amount, day, at),
+        (key, amount, day, at),  # every value the same object again
+        (uuid.UUID(int=1), Decimal("0"), dt.date(2025, 3, 10), None),
+        (key, negative_zero, day, at.astimezone(_JERUSALEM)),  # same instant
+        (key, negative_zero, day, at.astimezone(_JERUSALEM)),
+        (None, amount, None, at),
+    ]
+    rows = [
+        {**_rows()[0], "row_id": n, "key": k, "amount": a, "day": d, "at": t}
+        for n, (k, a, d, t) in enumerate(values, start=1)
+    ]
+    with probes.unit_of_work() as uow:
+        uow.session.execute(insert(_orm_side), rows)
+        assert insert_many(uow.session, _bulk_side, rows, batch_rows=4) == len(rows)
+    assert _stored_text(probes, _bulk_side) == _stored_text(probes, _orm_side)
+    with pytest.raises(TypeError, match="take Decimal"), probes.unit_of_work() as uow:
+        # A refused value after an accepted one is still refused.
+        bad = [{**rows[0], "row_id": 10}, {**rows[0], "row_id": 11, "amount": 1.5}]
+        insert_many(uow.session, _bulk_side, bad)
