@@ -212,7 +212,7 @@ def test_values_repeated_by_identity_store_what_each_one_stores(
         uow.session.execute(insert(_orm_side), rows)
         assert insert_many(uow.session, _bulk_side, rows, batch_rows=4) == len(rows)
     assert _stored_text(probes, _bulk_side) == _stored_text(probes, _orm_side)
+    # A refused value after an accepted one is still refused.
+    bad = [{**rows[0], "row_id": 10}, {**rows[0], "row_id": 11, "amount": 1.5}]
     with pytest.raises(TypeError, match="take Decimal"), probes.unit_of_work() as uow:
-        # A refused value after an accepted one is still refused.
-        bad = [{**rows[0], "row_id": 10}, {**rows[0], "row_id": 11, "amount": 1.5}]
         insert_many(uow.session, _bulk_side, bad)

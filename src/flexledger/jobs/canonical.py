@@ -26,6 +26,7 @@ from flexledger.db.repositories.canonical import (
 )
 from flexledger.db.repositories.raw import RawRepository
 from flexledger.db.repositories.runs import RunRepository
+from flexledger.db.repositories.written_events import WrittenEvents
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import (
     CorpActionLeg,
@@ -133,7 +134,11 @@ class CanonicalStage:
                 canonical_duration_ms=_elapsed_ms(started),
             )
             return
-        summary = map_incrementally(repository, rows, self.registry, context)
+        # Kept for the ledger stage: the events as written, and what they touched.
+        fresh.written = WrittenEvents()
+        summary = map_incrementally(
+            repository, rows, self.registry, context, written=fresh.written
+        )
         crashpoint("mapping_written")  # test hook: events written, not committed
         details = summary.details()
         if adopted:
@@ -188,6 +193,7 @@ def map_incrementally(
     context: MappingContext,
     *,
     previous: dict[EventKind, set[uuid.UUID]] | None = None,
+    written: WrittenEvents | None = None,
 ) -> CanonicalSummary:
     """Map new rows; keys they touch are decided again from all of their rows.
 
@@ -199,6 +205,7 @@ def map_incrementally(
         previous: events these rows were behind before (a scoped rebuild); each is
             decided again too, and removed when no row gives it any more. Rows
             outside `rows` count only through the events they are already behind.
+        written: collects every event written, as stored.
     """
     fresh = map_rows(rows, registry, context)
     earlier_events = previous or {}
@@ -212,9 +219,11 @@ def map_incrementally(
     facts = [*earlier.instruments, *fresh.instruments]
     summary = CanonicalSummary(input_rows=fresh.rows_read, outcomes=fresh.outcomes)
     summary.diagnostics.extend(fresh.diagnostics)
-    written = _write(repository, candidates, facts, summary, merge_aliases=True)
+    decided = _write(
+        repository, candidates, facts, summary, merge_aliases=True, written=written
+    )
     for kind, ids in earlier_events.items():
-        gone = ids - written[kind]
+        gone = ids - decided[kind]
         if gone:
             repository.remove_events(kind, gone, summary.changes)
     return summary
@@ -259,6 +268,7 @@ def _write(
     summary: CanonicalSummary,
     *,
     merge_aliases: bool,
+    written: WrittenEvents | None = None,
 ) -> dict[EventKind, set[uuid.UUID]]:
     resolved, conflicts = resolve_events(candidates)
     summary.diagnostics.extend(conflicts)
@@ -285,7 +295,7 @@ def _write(
     stored = {
         kind: repository.stored_events(kind, ids) for kind, ids in by_kind.items()
     }
-    repository.write_events(events, stored, summary.changes)
+    repository.write_events(events, stored, summary.changes, written)
     summary.links_added = repository.write_links(links)
     return by_kind
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 
 from flexledger.db.repositories.raw_bulk import RecordGroup
+from flexledger.db.repositories.written_events import WrittenEvents
 from flexledger.domain.canonical import SourceRow
 
 
@@ -27,6 +28,8 @@ class FreshRows:
     def __init__(self) -> None:
         self._groups: list[tuple[Sequence[str], RecordGroup]] | None = []
         self.raw_artifact_id: uuid.UUID | None = None
+        # Set by the mapping stage for the ledger stage: the events it wrote.
+        self.written: WrittenEvents | None = None
 
     def keep(
         self, raw_artifact_id: uuid.UUID, ids: Sequence[str], group: RecordGroup

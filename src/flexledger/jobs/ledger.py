@@ -26,6 +26,7 @@ from flexledger.db.repositories.accounts import AccountRepository
 from flexledger.db.repositories.canonical import CanonicalRepository
 from flexledger.db.repositories.ledger import LedgerRepository
 from flexledger.db.repositories.runs import RunRepository
+from flexledger.db.repositories.written_events import WrittenEvents
 from flexledger.db.session import UnitOfWork
 from flexledger.domain.canonical import instrument_id_for
 from flexledger.domain.runs import IngestionRun, Stage, StageStatus
@@ -55,7 +56,7 @@ class LedgerStage:
         uow: UnitOfWork,
         run: IngestionRun,
         timeline: Timeline,
-        fresh: FreshRows,  # mapping took them; the ledger reads events
+        fresh: FreshRows,  # mapping took the rows; the events it wrote are here
     ) -> None:
         """Recompute the instruments the run's rows touched."""
         started = time.monotonic()
@@ -64,7 +65,12 @@ class LedgerStage:
         # The same dead runs the mapping adopted (CanonicalStage): their rows'
         # instruments and dates count as this run's.
         adopted = RunRepository(uow).unapplied_abandoned()
-        touched = repository.touched_by_run(run.ingestion_run_id, adopted)
+        written = fresh.written
+        touched = (
+            dict(written.touched)
+            if written is not None
+            else repository.touched_by_run(run.ingestion_run_id, adopted)
+        )
         _add_reported_positions(uow, run, touched, adopted)
         statement_date = repository.first_statement_date(run.ingestion_run_id, adopted)
         if not touched and statement_date is None:
@@ -86,6 +92,7 @@ class LedgerStage:
             instruments,
             since=min(dates),
             ingestion_run_id=run.ingestion_run_id,
+            written=written,
         )
         details["ledger_duration_ms"] = _elapsed_ms(started)
         timeline.add(Stage.SNAPSHOT, StageStatus.COMPLETED, **details)
@@ -119,15 +126,23 @@ def recompute(
     *,
     since: dt.date | None,
     ingestion_run_id: uuid.UUID | None,
+    written: WrittenEvents | None = None,
 ) -> dict[str, Any]:
     """Recompute the instruments (all when None) and store the results.
+
+    `written` is what this unit of work's mapping wrote (read instead, when it is
+    all the instruments have).
 
     Returns:
         The timeline details: rows written, checks and findings by code.
     """
     with cyclic_gc_paused():  # an import's stage is paused already; cases are not
         return _recompute(
-            uow, instruments, since=since, ingestion_run_id=ingestion_run_id
+            uow,
+            instruments,
+            since=since,
+            ingestion_run_id=ingestion_run_id,
+            written=written,
         )
 
 
@@ -137,13 +152,16 @@ def _recompute(
     *,
     since: dt.date | None,
     ingestion_run_id: uuid.UUID | None,
+    written: WrittenEvents | None,
 ) -> dict[str, Any]:
     account = AccountRepository(uow).find()
     if account is None:
         return {"ledger_skip_reason": "no_account_yet"}
     repository = LedgerRepository(uow)
     scope = repository.linked(instruments) if instruments is not None else None
-    inputs = repository.inputs(account.account_id, account.base_currency, scope)
+    inputs = repository.inputs(
+        account.account_id, account.base_currency, scope, written
+    )
     inputs.legs = [
         LegRecord(
             action_id=action_id,
@@ -195,7 +213,7 @@ def _recompute(
         for request in output.cases_needed
     )
     crashpoint("before_snapshot_write")  # test hook: ledger computed, not stored
-    written = repository.replace(
+    rows_written = repository.replace(
         account.account_id,
         scope,
         output.books.values(),
@@ -206,7 +224,7 @@ def _recompute(
         ingestion_run_id=ingestion_run_id,
     )
     crashpoint("after_snapshot_write")  # test hook: snapshots written, no commit
-    details = summary(output, written, instruments=len(output.books), since=since)
+    details = summary(output, rows_written, instruments=len(output.books), since=since)
     details["cases_opened"] = cases_opened
     return details
 

@@ -158,6 +158,10 @@ def affected_since(fills: Sequence[FillRecord], since: dt.date) -> dt.date:
     return min(earliest, since)
 
 
+def _record_order(record: FillRecord) -> tuple[dt.datetime, int]:
+    return record.executed_at, record.event_id.int
+
+
 def compute_ledger(
     account_id: str,
     base_currency: str,
@@ -174,7 +178,9 @@ def compute_ledger(
     actions: dict[uuid.UUID, list[Action]] = defaultdict(list)
     priced: list[PricedFill] = []
     converted: set[uuid.UUID] = set()
-    for record in inputs.fills:
+    # One order whatever the source's (a read's, or the mapping's in memory), so
+    # findings come out the same.
+    for record in sorted(inputs.fills, key=_record_order):
         fill, was_converted, finding = _fill_of(record, rates)
         actions[record.instrument_id].append(fill)
         priced.append(PricedFill(fill, record.close_price))

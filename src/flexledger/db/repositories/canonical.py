@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from flexledger.db.base import Base
 from flexledger.db.bulk import insert_many
 from flexledger.db.repositories.data_versions import bump_tokens
+from flexledger.db.repositories.written_events import WrittenEvents
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     CorpActionCaseRow,
@@ -268,11 +269,17 @@ class CanonicalRepository:
         events: Sequence[tuple[Event, Sequence[uuid.UUID]]],
         stored: dict[EventKind, dict[uuid.UUID, dict[str, Any]]],
         changes: EventChanges,
+        written: WrittenEvents | None = None,
     ) -> None:
-        """Insert new events, update changed ones; link every source row."""
+        """Insert new events, update changed ones; link every source row.
+
+        Each event, as stored, is added to `written` when given.
+        """
         inserts: dict[EventKind, list[dict[str, Any]]] = defaultdict(list)
         for event, _ in events:
             values = _stored_form(event)
+            if written is not None:
+                written.add(event.kind, values)
             before = stored.get(event.kind, {}).get(event.event_id)
             if before is None:
                 inserts[event.kind].append(values)
