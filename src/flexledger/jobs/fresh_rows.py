@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
+from flexledger.db.bulk_read import uuid_from_hex
 from flexledger.db.repositories.raw_bulk import RecordGroup
 from flexledger.db.repositories.written_events import WrittenEvents
 from flexledger.domain.canonical import SourceRow
@@ -59,7 +60,7 @@ class FreshRows:
         groups, self._groups = self._groups, None
         return [
             SourceRow(
-                raw_record_id=uuid.UUID(hex=row_id),
+                raw_record_id=uuid_from_hex(row_id),
                 ingestion_run_id=ingestion_run_id,
                 artifact_created_at_utc=artifact_created_at_utc,
                 account_id=group.account_id,

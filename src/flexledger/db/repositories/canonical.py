@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from flexledger.db.base import Base
@@ -211,8 +211,10 @@ class CanonicalRepository:
 
     def sources_of(self, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Raw rows already behind the given events."""
-        wanted = sorted(set(event_ids), key=str)
         found: set[uuid.UUID] = set()
+        if self._is_empty(EventSourceRow):
+            return found  # a first import: hundreds of lookups of nothing
+        wanted = sorted(set(event_ids), key=str)
         for start in range(0, len(wanted), _CHUNK):
             found.update(
                 self._session.scalars(
@@ -222,6 +224,10 @@ class CanonicalRepository:
                 )
             )
         return found
+
+    def _is_empty(self, table: type[Base]) -> bool:
+        probe = select(literal(1)).select_from(table).limit(1)
+        return self._session.execute(probe).first() is None
 
     def events_from_scope(self, scope: RawScope) -> dict[EventKind, set[uuid.UUID]]:
         """Events that at least one of the scope's raw rows is behind."""
@@ -250,6 +256,8 @@ class CanonicalRepository:
         pk: InstrumentedAttribute[Any] = getattr(table, _PK[kind])
         columns = [c for c in table.__table__.columns if c.name not in _AUDIT]
         found: dict[uuid.UUID, dict[str, Any]] = {}
+        if self._is_empty(table):
+            return found
         batches: Iterable[list[uuid.UUID] | None]
         if event_ids is None:
             batches = [None]

@@ -109,10 +109,13 @@ def _reader(column: Column[Any]) -> _Reader:
     name, kind = column.name, column.type
     if isinstance(kind, ExactDecimal):
         rule = kind.scale_rule
+        quantum = rule.quantum
 
         def decimal(values: Mapping[str, Any]) -> Decimal | None:
-            value = values[name]
-            return None if value is None else to_scale(value, rule)
+            value: Decimal | None = values[name]
+            if value is None or value.same_quantum(quantum):
+                return value  # already the digits a read gives: shared, not copied
+            return to_scale(value, rule)
 
         return decimal
     if isinstance(kind, UtcDateTime):
