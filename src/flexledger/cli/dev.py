@@ -6,10 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from flexledger.adapter.fake_flex import FakeFlexService, QueryScript, WallClock
-from flexledger.adapter.fake_flex_control import CONTROL_PREFIX, control_routes
 from flexledger.cli.output import EXIT_ERROR
 
 FAKE_TOKEN = "fake-token"  # noqa: S105 - the fake service's own made-up token
@@ -48,6 +45,19 @@ def dev_commands() -> typer.Typer:
         ] = False,
     ) -> None:
         """Serve a fake Flex Web Service; point IBKR_FLEX_BASE_URL at it."""
+        # Here, not at the top: the web stack is a tenth of every command's start.
+        import uvicorn  # noqa: PLC0415
+
+        from flexledger.adapter.fake_flex import (  # noqa: PLC0415
+            FakeFlexService,
+            QueryScript,
+            WallClock,
+        )
+        from flexledger.adapter.fake_flex_control import (  # noqa: PLC0415
+            CONTROL_PREFIX,
+            control_routes,
+        )
+
         queries = {
             path.name.removesuffix(".xml"): QueryScript(
                 payload=path.read_bytes(), ready_after_polls=ready_after_polls
