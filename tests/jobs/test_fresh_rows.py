@@ -24,18 +24,11 @@ from flexledger.jobs.fresh_rows import FreshRows
 from flexledger.jobs.ingest import IngestOptions, Payload, ingest_payload
 from flexledger.jobs.timeline import Timeline
 from tests.fixtures.flex_files import (
-    ALL_FIXTURES,
-    BASE_CURRENCY_CONFLICT,
-    NOT_WELL_FORMED,
+    IMPORTABLE_FIXTURES,
     count_rows,
 )
 
-# Every public file that imports (the two others fail before any row is stored).
-FILES = [
-    path
-    for path in ALL_FIXTURES
-    if path.name not in (NOT_WELL_FORMED, BASE_CURRENCY_CONFLICT)
-]
+FILES = IMPORTABLE_FIXTURES
 
 
 @dataclass

@@ -30,19 +30,13 @@ from flexledger.jobs.stages import post_persist_stages
 from flexledger.jobs.timeline import Timeline
 from flexledger.ledger.inputs import LedgerInputs
 from tests.fixtures.flex_files import (
-    ALL_FIXTURES,
-    BASE_CURRENCY_CONFLICT,
-    NOT_WELL_FORMED,
+    IMPORTABLE_FIXTURES,
     count_rows,
     one_account_statement,
 )
 from tests.fixtures.registry import installed_registry
 
-FILES = [
-    path
-    for path in ALL_FIXTURES
-    if path.name not in (NOT_WELL_FORMED, BASE_CURRENCY_CONFLICT)
-]
+FILES = IMPORTABLE_FIXTURES
 
 
 @dataclass
