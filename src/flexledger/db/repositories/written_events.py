@@ -125,7 +125,15 @@ def _reader(column: Column[Any]) -> _Reader:
             return None if value is None else value.astimezone(dt.UTC)
 
         return instant
-    return lambda values: values[name]
+
+    def other(values: Mapping[str, Any]) -> Any:
+        value = values[name]
+        # A copy: the mapping's text is the raw row's own string, and one string
+        # kept per row would keep every raw row's memory blocks allocated (about
+        # 240 MB more peak at 100k trades).
+        return value.encode().decode() if type(value) is str else value
+
+    return other
 
 
 _FILL_READERS = [_reader(column.property.columns[0]) for column in FILL_COLUMNS]
