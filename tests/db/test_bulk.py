@@ -216,3 +216,36 @@ def test_values_repeated_by_identity_store_what_each_one_stores(
     bad = [{**rows[0], "row_id": 10}, {**rows[0], "row_id": 11, "amount": 1.5}]
     with pytest.raises(TypeError, match="take Decimal"), probes.unit_of_work() as uow:
         insert_many(uow.session, _bulk_side, bad)
+
+
+def test_every_shape_of_decimal_stores_what_the_orm_stores(probes: Database) -> None:
+    # The direct path writes str() of the rounded value, format() only for the
+    # shapes str() writes with an exponent: each shape must match the type's text.
+    amounts = [
+        Decimal(text)
+        for text in (
+            "0", "-0", "0E-12", "0E+3", "1E-8", "-1E-8", "5E-9", "15E-9", "1E-7",
+            "0.000001", "-0.0000009", "1E+3", "-25E+2", "123.456", "1.5E-5",
+            "9999999999999999.99999999", "-9999999999999999.999999994",
+            "0.000000005", "-0.000000015", "42",
+        )
+    ]  # fmt: skip
+    rows = [
+        {**_rows()[0], "row_id": n, "amount": amount}
+        for n, amount in enumerate(amounts, start=1)
+    ]
+    with probes.unit_of_work() as uow:
+        uow.session.execute(insert(_orm_side), rows)
+        assert insert_many(uow.session, _bulk_side, rows) == len(rows)
+    assert _stored_text(probes, _bulk_side) == _stored_text(probes, _orm_side)
+    # Half-even rounding past the largest value is out of range, as for the type.
+    just_over = {
+        **rows[0],
+        "row_id": 99,
+        "amount": Decimal("9999999999999999.999999995"),
+    }
+    with (
+        pytest.raises(DecimalOutOfRangeError, match="does not fit"),
+        probes.unit_of_work() as uow,
+    ):
+        insert_many(uow.session, _bulk_side, [just_over])

@@ -17,9 +17,10 @@ from operator import attrgetter
 
 from flexledger.domain.events import EventKind
 from flexledger.domain.ids import natural_key_id
+from flexledger.domain.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceRow:
     """A stored raw record, as mappers read it.
 
@@ -46,7 +47,7 @@ class SourceRow:
     attrs: Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Provenance:
     """The raw row an event or fact was mapped from."""
 
@@ -81,7 +82,7 @@ def instrument_id_for(account_id: str, conid: str) -> uuid.UUID:
     return natural_key_id("instrument", account_id, conid)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InstrumentFacts:
     """What one raw row says about an instrument (conid is canonical, SPEC §7.1)."""
 
@@ -155,7 +156,7 @@ def event_id_for(kind: EventKind, key: tuple[str | None, ...]) -> uuid.UUID:
     return natural_key_id(f"event_{kind.value}", *key)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TradeFill(_Event):
     """One stock execution; cancellations are fills of the opposite sign."""
 
@@ -185,7 +186,7 @@ class TradeFill(_Event):
     source: Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cashflow(_Event):
     """One cash transaction (dividend, withholding, fee, interest, deposit…)."""
 
@@ -208,7 +209,7 @@ class Cashflow(_Event):
     source: Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FxRate(_Event):
     """One daily conversion rate into the base currency."""
 
@@ -226,7 +227,7 @@ class FxRate(_Event):
     source: Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CorpActionLeg(_Event):
     """One leg of a corporate action; legs of an action share `action_id` (D-3)."""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flexledger.domain.ids import KeyPrefix, natural_key_id
+from flexledger.domain.records import record
 from flexledger.domain.tolerances import Metric, Tolerance, judge, tolerance_for
 from flexledger.ledger.model import (
     ZERO,
@@ -45,7 +46,7 @@ class Reason(enum.StrEnum):
     UNEXPLAINED = "unexplained"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Check:
     """One ledger_check row."""
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flexledger.domain.cases import CaseStatus
+from flexledger.domain.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FillRecord:
     """One stored trade fill (event_trade_fill)."""
 
@@ -35,7 +36,7 @@ class FillRecord:
     close_price: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CashRecord:
     """One stored cashflow that names an instrument."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flexledger.domain.lots import LotDirection
+from flexledger.domain.records import record
 
 ZERO = Decimal(0)
 
@@ -44,7 +45,7 @@ class BasisSource(enum.StrEnum):
     UNKNOWN = "unknown"  # no evidence: cost and realized left empty
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fill:
     """One execution as the ledger needs it.
 
@@ -157,7 +158,7 @@ class Lot:
         return self.remaining_cost * self.fx_to_base
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Closure:
     """One quantity of one lot closed by one fill (the realized P&L's proof).
 
@@ -202,7 +203,7 @@ class Finding:
     action_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DayEnd:
     """An instrument's book at the end of one business date with activity.
 

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from flexledger.domain.events import FxSource
 from flexledger.domain.ids import KeyPrefix, natural_key_id
+from flexledger.domain.records import record
 from flexledger.ledger.engine import q8
 from flexledger.ledger.fx import RateTable
 from flexledger.ledger.model import ZERO, Book, DayCursor, DayEnd, LedgerCode
@@ -46,7 +47,7 @@ class CashItem:
     amount_base: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Snapshot:
     """One pnl_snapshot_daily row."""
 
