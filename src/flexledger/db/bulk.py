@@ -20,7 +20,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Column, Date, Dialect, Table, Uuid
@@ -257,14 +257,11 @@ def _utc_text(value: dt.datetime) -> str | None:
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _uuid_hex(value: uuid.UUID) -> str:
-    return value.hex
-
-
 _SQLITE_DIRECT: tuple[
     tuple[type[Any], Callable[[Callable[[Any], Any]], Callable[[Any], Any]]], ...
 ] = (
     (UtcDateTime, _remembered(dt.datetime, _utc_text)),
-    (Uuid, _remembered(uuid.UUID, _uuid_hex)),
+    # attrgetter (C) calls the property itself: one Python frame less per id.
+    (Uuid, _remembered(uuid.UUID, attrgetter("hex"))),
     (Date, _remembered(dt.date, dt.date.isoformat)),
 )

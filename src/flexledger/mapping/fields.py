@@ -71,7 +71,16 @@ class FieldReader:
 
         What a mapper stores for most amounts; reading it so rounds only once.
         """
-        return self._read(name, partial(parse_scaled_decimal, scale=scale), required)
+        # `_read` inlined: nine amounts per trade, and building a partial for each
+        # cost a third of the read.
+        try:
+            value = parse_scaled_decimal(self._attrs.get(name), scale)
+        except FieldError as exc:
+            self._unreadable(name, exc)
+            return None
+        if value is None and required:
+            self._missing(name)
+        return value
 
     def date(self, name: str, *, required: bool = False) -> dt.date | None:
         """The business date (`yyyyMMdd`, `yyyy-MM-dd`…)."""
