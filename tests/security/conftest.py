@@ -118,6 +118,14 @@ def routes(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def documented_refusal(app: FastAPI, method: str, template: str, status: str) -> None:
+    """The middleware's refusal is in the document, as the error envelope."""
+    operation = app.openapi()["paths"][template][method.lower()]
+    schema = operation["responses"][status]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, template)
+    assert operation["security"], (method, template)
+
+
 def sample_ids(database: Database) -> dict[str, str]:
     """A real id for each path parameter name the routes use."""
     columns = {

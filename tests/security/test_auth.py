@@ -20,6 +20,7 @@ from tests.security.conftest import (
     PASSWORD,
     SAFE_METHODS,
     csrf_token,
+    documented_refusal,
     fill,
     routes,
     serve,
@@ -57,6 +58,8 @@ def test_every_route_but_health_needs_auth(
             else:
                 assert_error(response, 401, "AUTHENTICATION_REQUIRED")
                 assert response.headers["www-authenticate"].startswith("Bearer")
+                if not is_page:
+                    documented_refusal(served.app, method, template, "401")
         assert httpx.get(f"{served.url}/health").status_code == 200
         assert httpx.get(f"{served.url}/ui/login").status_code == 200
         assert httpx.get(f"{served.url}/ui/static/app.css").status_code == 200

@@ -20,6 +20,7 @@ from tests.security.conftest import (
     SAFE_METHODS,
     csrf_token,
     database_hash,
+    documented_refusal,
     fill,
     routes,
     sample_ids,
@@ -54,6 +55,8 @@ def test_every_state_changing_route_refuses_a_forged_request(
                 )
                 assert_error(response, 403, "CSRF_REJECTED")
                 refused += 1
+            if not template.startswith("/ui"):
+                documented_refusal(served.app, method, template, "403")
             if template.startswith("/ui"):
                 for data in ({}, {"csrf_token": "forged"}, {"csrf_token": ""}):
                     response = client.request(method, path, data=data)

@@ -128,6 +128,10 @@ def test_every_route_documents_params_answer_and_errors(app: FastAPI) -> None:
         expected |= {"400"} if in_path or in_query or has_body else set()
         expected |= {"404"} if in_path else set()
         expected |= {"422"} if has_body else set()
+        # The security middleware's refusals (built-in auth, cross-site checks).
+        expected |= {"401"} if path != "/health" else set()
+        expected |= {"403"} if method not in ("GET", "HEAD") else set()
+        assert ("security" in operation) is (path != "/health"), name
         errors = {s for s in responses if not s.startswith("2")}
         assert expected <= errors, (name, sorted(errors))
         for status in errors:
@@ -140,6 +144,10 @@ def test_every_route_documents_params_answer_and_errors(app: FastAPI) -> None:
         for param in in_query:
             assert param["schema"].get("type") in ("string", "integer", "boolean")
             assert param["description"], (name, param["name"])
+    assert set(document["components"]["securitySchemes"]) == {
+        "bearerToken",
+        "sessionCookie",
+    }
     # FastAPI's own 422 body is never sent: the handlers answer `ErrorOut`.
     assert "HTTPValidationError" not in document["components"]["schemas"]
 

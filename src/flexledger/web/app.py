@@ -19,6 +19,7 @@ from flexledger.web.api.reconciliation import router as reconciliation_router
 from flexledger.web.api.reports import router as reports_router
 from flexledger.web.context import AppContext
 from flexledger.web.errors import install_error_handlers
+from flexledger.web.openapi import install_openapi
 from flexledger.web.pages import UPLOAD_PATH, install_pages
 from flexledger.web.security.guard import Guard
 from flexledger.web.security.middleware import SecurityMiddleware
@@ -71,4 +72,5 @@ def create_app(context: AppContext) -> FastAPI:
     app.include_router(reconciliation_router)
     app.include_router(coverage_router)
     install_pages(app)
+    install_openapi(app)
     return app

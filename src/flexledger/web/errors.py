@@ -96,8 +96,10 @@ def error_body(
 _ERROR_MEANINGS = {
     400: "A query or path parameter is not valid (SPEC §12 codes), or the body "
     "cannot be read at all (not UTF-8 JSON, or cut off).",
-    401: "AUTHENTICATION_REQUIRED: sign in or send the bearer token.",
-    403: "CSRF_REJECTED: a state change from another site, or without its token.",
+    401: "AUTHENTICATION_REQUIRED: built-in authentication is on and the request "
+    "has neither a signed-in session nor the valid bearer token.",
+    403: "CSRF_REJECTED: a state change sent from another site or origin "
+    "(Sec-Fetch-Site, Origin), or a form without its token.",
     404: "NOT_FOUND: no such id.",
     409: "The change conflicts with the stored state or an active run.",
     413: "The upload is larger than the limit.",

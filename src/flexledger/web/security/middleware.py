@@ -74,7 +74,7 @@ class SecurityMiddleware:
             self._check_bearer(security, headers)
             if method not in SAFE_METHODS:
                 self._check_same_origin(headers)
-            if not security.authenticated and not _is_open(path):
+            if not security.authenticated and not is_open_path(path):
                 if method in SAFE_METHODS and _is_page(path):
                     await self._send_login_redirect(scope, send, security)
                     return
@@ -204,7 +204,8 @@ class SecurityMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _is_open(path: str) -> bool:
+def is_open_path(path: str) -> bool:
+    """Whether `path` answers without signing in (health, login, static assets)."""
     return path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES)
 
 
