@@ -26,6 +26,7 @@ from flexledger.db.repositories.reports import (
     SnapshotRecord,
 )
 from flexledger.jobs.cache import BoundedCache
+from flexledger.jobs.data_state import data_state
 
 _ZERO = Decimal(0)
 
@@ -76,8 +77,8 @@ def portfolio_history(
     Built from every snapshot once per state of the ledger (a 100k-trade account
     has ~100k), then cut to the range.
     """
+    key = data_state(database)  # read before the rows (see reports._cached)
     with database.unit_of_work() as uow:
-        key = (database.url, ReportRepository(uow).fingerprint())
         every = _HISTORY.get(key)
         if every is None:
             # Every snapshot: each date carries each instrument's latest forward.

@@ -26,6 +26,7 @@ from flexledger.db.database import Database
 from flexledger.db.repositories.accounts import AccountRepository
 from flexledger.db.repositories.canonical import CanonicalRepository
 from flexledger.db.repositories.coverage import CoverageRepository
+from flexledger.db.repositories.data_versions import DataVersionRepository
 from flexledger.db.repositories.reconciliation import (
     CheckRecord,
     ReconciliationRepository,
@@ -79,7 +80,7 @@ def reconciliation_report(
             database.url,
             account.account_id,
             mode.value,
-            ReportRepository(uow).fingerprint(),
+            DataVersionRepository(uow).tokens(),
             CoverageRepository(uow).fingerprint(account.account_id),
         )
         wanted = (

@@ -2,7 +2,7 @@
 
 Read-only; the figures come from `flexledger.analytics.pnl` over the stored daily
 snapshots (base currency). A report's sorted rows are kept per state of the stored
-data (`ReportRepository.fingerprint`, moved by every write from any process) and
+data (`data_state`, moved by every write from any process) and
 query, so the pages of a view, and repeated requests, aggregate once.
 """
 
@@ -34,6 +34,7 @@ from flexledger.db.repositories.reports import (
 )
 from flexledger.jobs.cache import BoundedCache
 from flexledger.jobs.coverage import gaps_within
+from flexledger.jobs.data_state import data_state
 
 _Row = TypeVar("_Row")
 
@@ -115,9 +116,7 @@ def _cached(
     newer than their key, which the next request's new state replaces, never
     older ones under a new key.
     """
-    with database.unit_of_work() as uow:
-        key = (database.url, ReportRepository(uow).fingerprint(), *query)
-    return cache.get_or_build(key, build)
+    return cache.get_or_build((*data_state(database), *query), build)
 
 
 def _label_rows(database: Database, filters: PnlReportFilter) -> list[LabelPnl]:

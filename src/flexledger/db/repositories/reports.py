@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
-from flexledger.db.repositories.data_versions import DataVersionRepository
 from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     InstrumentLabelRow,
@@ -133,16 +132,6 @@ class ReportRepository:
             _record(row, conid, symbol) for row, conid, symbol, _ in self._at(before)
         ]
         return bases + ends
-
-    def fingerprint(self) -> tuple[object, ...]:
-        """What changes whenever anything a report reads is written.
-
-        The change tokens of the watched tables (snapshots, checks, events and
-        their sources, instruments, labels, memberships, notes, cases, artifacts):
-        triggers move them in the writing transaction, from any process, so this
-        is one read of a ~20-row table however large the ledger is.
-        """
-        return DataVersionRepository(self._uow).tokens()
 
     def history(
         self,
