@@ -13,9 +13,11 @@ import pytest
 
 from flexledger.db.database import Database
 from flexledger.web.security.middleware import CONTENT_SECURITY_POLICY
+from tests.fixtures.api_errors import assert_error
 from tests.security.conftest import (
     SAFE_METHODS,
     database_hash,
+    documented_refusal,
     fill,
     routes,
     sample_ids,
@@ -112,6 +114,31 @@ def test_a_foreign_host_name_is_refused(populated: Database, host: str) -> None:
     assert refused.headers["x-content-type-options"] == "nosniff"
     assert health.status_code == 200
     assert ours.status_code == 200
+
+
+def test_every_route_but_health_refuses_a_foreign_host_as_documented(
+    database: Database, clean_env: object, figures: list[str]
+) -> None:
+    checked = 0
+    with serve(database) as served:
+        for method, template in routes(served.app):
+            response = httpx.request(
+                method, served.url + fill(template, {}), headers={"host": "x.example"}
+            )
+            if template == "/health":
+                assert response.status_code == 200
+                continue
+            checked += 1
+            assert_error(response, 400, "HOST_NOT_ALLOWED")
+            is_page = template == "/" or template.startswith("/ui")
+            if not is_page:
+                documented_refusal(served.app, method, template, "400")
+                described = served.app.openapi()["paths"][template][method.lower()]
+                assert (
+                    "HOST_NOT_ALLOWED" in described["responses"]["400"]["description"]
+                )
+    assert checked >= 55
+    figures.append(f"hosts: {checked} route/method pairs refused for a foreign host")
 
 
 def test_allowed_hosts_can_be_widened(database: Database, clean_env: object) -> None:

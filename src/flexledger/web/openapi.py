@@ -1,10 +1,11 @@
 """The OpenAPI document, with the answers the security middleware gives.
 
 The middleware answers before any route runs, so FastAPI cannot see its refusals:
-401 on every route but the open ones when built-in authentication is on, and 403
-on every state change sent cross-site (always checked). A client generated from
-the document must know both, and how to authenticate (bearer token or the
-session cookie the login page sets).
+400 on every route but the health check when the Host is not an allowed one, 401
+on every route but the open ones when built-in authentication is on, and 403 on
+every state change sent cross-site (always checked). A client generated from the
+document must know them, and how to authenticate (bearer token or the session
+cookie the login page sets).
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from flexledger.web.errors import error_responses
-from flexledger.web.security.middleware import SAFE_METHODS, is_open_path
+from flexledger.web.security.middleware import (
+    SAFE_METHODS,
+    is_host_checked,
+    is_open_path,
+)
 from flexledger.web.security.sessions import COOKIE_NAME
 
 BEARER_SCHEME = "bearerToken"
@@ -51,9 +56,12 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def add_access_answers(schema: dict[str, Any]) -> None:
-    """Add 401/403 and the security schemes to an OpenAPI document in place."""
-    refused, cross_site = _access_responses()
+    """Add 400/401/403 and the security schemes to an OpenAPI document in place."""
+    foreign_host, refused, cross_site = _access_responses()
     for path, item in schema.get("paths", {}).items():
+        if is_host_checked(path):
+            for operation in item.values():
+                _add_foreign_host(operation.setdefault("responses", {}), foreign_host)
         if is_open_path(path):
             continue
         for method, operation in item.items():
@@ -66,10 +74,29 @@ def add_access_answers(schema: dict[str, Any]) -> None:
     components.setdefault("securitySchemes", {}).update(_SECURITY_SCHEMES)
 
 
-def _access_responses() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The 401 and 403 entries, the error envelope like every other error."""
+def _add_foreign_host(responses: dict[str, Any], foreign_host: dict[str, Any]) -> None:
+    """400 for a foreign Host; a route's own 400 keeps its meaning and gains this."""
+    own = responses.get("400")
+    if own is None:
+        responses["400"] = foreign_host
+    else:
+        # A new entry: FastAPI may share one response dict between operations.
+        responses["400"] = {
+            **own,
+            "description": f"{own['description']} Or {_FOREIGN_HOST_MEANING}",
+        }
+
+
+_FOREIGN_HOST_MEANING = (
+    "HOST_NOT_ALLOWED: the Host header is not in FLEXLEDGER_ALLOWED_HOSTS "
+    "(a guard against DNS rebinding)."
+)
+
+
+def _access_responses() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The 400, 401 and 403 entries, the error envelope like every other error."""
     entries = {}
-    for status, entry in error_responses(401, 403).items():
+    for status, entry in error_responses(400, 401, 403).items():
         entries[status] = {
             "description": entry["description"],
             "content": {
@@ -78,4 +105,5 @@ def _access_responses() -> tuple[dict[str, Any], dict[str, Any]]:
                 }
             },
         }
-    return entries[401], entries[403]
+    entries[400]["description"] = _FOREIGN_HOST_MEANING
+    return entries[400], entries[401], entries[403]

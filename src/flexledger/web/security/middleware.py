@@ -101,7 +101,7 @@ class SecurityMiddleware:
         return found or Session.new()
 
     def _check_host(self, path: str, headers: Headers) -> None:
-        if "*" in self._guard.allowed_hosts or path == "/health":
+        if "*" in self._guard.allowed_hosts or not is_host_checked(path):
             return
         if _hostname(headers.get("host", "")) not in self._guard.allowed_hosts:
             raise HostNotAllowedError("This server does not answer to that host name.")
@@ -207,6 +207,11 @@ class SecurityMiddleware:
 def is_open_path(path: str) -> bool:
     """Whether `path` answers without signing in (health, login, static assets)."""
     return path in _OPEN_PATHS or path.startswith(_OPEN_PREFIXES)
+
+
+def is_host_checked(path: str) -> bool:
+    """Whether `path` refuses a foreign Host (health answers any: probes use IPs)."""
+    return path != "/health"
 
 
 def _is_page(path: str) -> bool:
