@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    event,
     insert,
     select,
 )
@@ -249,3 +252,33 @@ def test_every_shape_of_decimal_stores_what_the_orm_stores(probes: Database) -> 
         probes.unit_of_work() as uow,
     ):
         insert_many(uow.session, _bulk_side, [just_over])
+
+
+def test_a_batch_beyond_sqlite_s_variable_limit_goes_as_several_statements(
+    tmp_path: Path,
+) -> None:
+    # SQLite gets multi-row statements of as many rows as its `?` limit allows;
+    # with the limit at 20, the 8 columns of 7 rows make statements of 2, 2, 2, 1.
+    database = Database(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    _metadata.create_all(database.engine)
+    rows = [{**row, "row_id": row["row_id"] + n} for n in (0, 3) for row in _rows()]
+    rows.append({**_rows()[0], "row_id": 7})
+    statements: list[int] = []
+
+    def count_rows(*args: Any) -> None:
+        statement, parameters = args[2], args[3]
+        if statement.startswith("INSERT INTO bulk_probe_bulk "):
+            statements.append(len(parameters) // 8)
+
+    try:
+        with database.unit_of_work() as uow:
+            uow.session.execute(insert(_orm_side), rows)
+            driver = uow.session.connection().connection.dbapi_connection
+            driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 20)  # type: ignore[union-attr]
+            event.listen(database.engine, "before_cursor_execute", count_rows)
+            assert insert_many(uow.session, _bulk_side, rows) == len(rows)
+            event.remove(database.engine, "before_cursor_execute", count_rows)
+        assert statements == [2, 2, 2, 1]
+        assert _stored_text(database, _bulk_side) == _stored_text(database, _orm_side)
+    finally:
+        database.dispose()
