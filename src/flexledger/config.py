@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     business_timezone: str = "Asia/Jerusalem"
     flex_source_timezone: str = "America/New_York"
     reconciliation_enabled: bool = False
+    # A big ledger (jobs/ledger_parts.py) is computed in two processes at once;
+    # false keeps it in one, for less peak memory.
+    ledger_parallel: bool = True
 
     api_default_limit: int = Field(default=50, ge=1)
     api_max_limit: int = Field(default=200, ge=1)

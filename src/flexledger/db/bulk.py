@@ -26,6 +26,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from itertools import chain
 from operator import attrgetter, itemgetter
@@ -67,47 +68,105 @@ def insert_many(
     """
     if not rows:
         return 0
-    table = target if isinstance(target, Table) else cast("Table", target.__table__)
     connection = session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    defaults = _missing_defaults(table, names)
-    processors = [_processor(table.columns[name], dialect) for name in names]
-    fixed_values: list[Any] = []
-    for name, value in defaults.items():
-        process = _processor(table.columns[name], dialect)
-        fixed_values.append(value if process is None else process(value))
-    fixed = tuple(fixed_values)
-    columns = [*names, *defaults]
-    execute = _executor(connection, table, columns)
-    read = itemgetter(*names)
-    single = len(names) == 1
-    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+    converter = _Converter(_table_of(target), rows[0], connection.dialect)
+    execute = _executor(connection, converter.table, converter.columns)
+    starts = range(0, len(rows), batch_rows)
+    if len(starts) == 1:
+        execute(converter.convert(rows))
+        return len(rows)
+    with _BatchPipeline(execute) as out:
+        for start in starts:
+            out.send(converter.convert(rows[start : start + batch_rows]))
+    return len(rows)
 
-    def batch(start: int) -> list[tuple[Any, ...]]:
+
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """Rows already converted to the driver's values, for `insert_prepared`.
+
+    Built without a connection (`prepare_rows`), so another process can convert
+    rows and hand over plain tuples of text and numbers, cheap to pickle.
+    """
+
+    table_name: str
+    columns: tuple[str, ...]
+    params: list[tuple[Any, ...]]
+
+
+def prepare_rows(
+    target: type[Base] | Table, rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> PreparedRows:
+    """`rows` converted as `insert_many` converts them (same keys in every row).
+
+    Raises:
+        ValueError: a row's keys differ from the first row's.
+    """
+    table = _table_of(target)
+    if not rows:
+        return PreparedRows(table.name, (), [])
+    converter = _Converter(table, rows[0], dialect)
+    return PreparedRows(table.name, tuple(converter.columns), converter.convert(rows))
+
+
+def insert_prepared(
+    session: Session, prepared: PreparedRows, *, batch_rows: int = BATCH_ROWS
+) -> int:
+    """Insert rows `prepare_rows` converted; returns how many."""
+    params = prepared.params
+    if not params:
+        return 0
+    connection = session.connection()
+    table = Base.metadata.tables[prepared.table_name]
+    execute = _executor(connection, table, prepared.columns)
+    with _BatchPipeline(execute) as out:
+        for start in range(0, len(params), batch_rows):
+            out.send(params[start : start + batch_rows])
+    return len(params)
+
+
+def _table_of(target: type[Base] | Table) -> Table:
+    return target if isinstance(target, Table) else cast("Table", target.__table__)
+
+
+class _Converter:
+    """Turns row mappings into parameter tuples in `columns` order."""
+
+    def __init__(
+        self, table: Table, first: Mapping[str, Any], dialect: Dialect
+    ) -> None:
+        self.table = table
+        names = list(first)
+        defaults = _missing_defaults(table, names)
+        fixed: list[Any] = []
+        for name, value in defaults.items():
+            process = _processor(table.columns[name], dialect)
+            fixed.append(value if process is None else process(value))
+        self.columns = [*names, *defaults]
+        self._fixed = tuple(fixed)
+        self._width = len(names)
+        self._read = itemgetter(*names)
+        processors = [_processor(table.columns[name], dialect) for name in names]
+        self._converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def convert(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        read, width, fixed = self._read, self._width, self._fixed
+        converted = self._converted
+        single = width == 1
         params: list[tuple[Any, ...]] = []
-        for row in rows[start : start + batch_rows]:
+        for row in rows:
             try:
-                if len(row) != len(names):
+                if len(row) != width:
                     raise KeyError(len(row))
                 values = [read(row)] if single else list(read(row))
             except KeyError as exc:
                 raise ValueError(
-                    f"rows for {table.name} must share one set of keys"
+                    f"rows for {self.table.name} must share one set of keys"
                 ) from exc
             for index, process in converted:
                 values[index] = process(values[index])
             params.append((*values, *fixed))
         return params
-
-    starts = range(0, len(rows), batch_rows)
-    if len(starts) == 1:
-        execute(batch(0))
-        return len(rows)
-    with _BatchPipeline(execute) as out:
-        for start in starts:
-            out.send(batch(start))
-    return len(rows)
 
 
 class _BatchPipeline:

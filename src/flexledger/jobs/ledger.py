@@ -33,8 +33,9 @@ from flexledger.domain.runs import IngestionRun, Stage, StageStatus
 from flexledger.jobs.crashpoint import crashpoint
 from flexledger.jobs.cycle_gc import cyclic_gc_paused
 from flexledger.jobs.fresh_rows import FreshRows
+from flexledger.jobs.ledger_parts import LedgerTally, ledger_in_parts
 from flexledger.jobs.timeline import Timeline
-from flexledger.ledger.compute import LedgerOutput, affected_since, compute_ledger
+from flexledger.ledger.compute import affected_since, compute_ledger
 from flexledger.ledger.inputs import LegRecord, PositionRecord
 from flexledger.ledger.matching import matcher_for
 from flexledger.mapping.corporate_actions import ratio_of
@@ -93,6 +94,7 @@ class LedgerStage:
             since=min(dates),
             ingestion_run_id=run.ingestion_run_id,
             written=written,
+            parallel=self.settings.ledger_parallel,
         )
         details["ledger_duration_ms"] = _elapsed_ms(started)
         timeline.add(Stage.SNAPSHOT, StageStatus.COMPLETED, **details)
@@ -127,11 +129,13 @@ def recompute(
     since: dt.date | None,
     ingestion_run_id: uuid.UUID | None,
     written: WrittenEvents | None = None,
+    parallel: bool = True,
 ) -> dict[str, Any]:
     """Recompute the instruments (all when None) and store the results.
 
     `written` is what this unit of work's mapping wrote (read instead, when it is
-    all the instruments have).
+    all the instruments have). `parallel` lets a big ledger be computed in two
+    processes (jobs/ledger_parts.py).
 
     Returns:
         The timeline details: rows written, checks and findings by code.
@@ -143,6 +147,7 @@ def recompute(
             since=since,
             ingestion_run_id=ingestion_run_id,
             written=written,
+            parallel=parallel,
         )
 
 
@@ -153,6 +158,7 @@ def _recompute(
     since: dt.date | None,
     ingestion_run_id: uuid.UUID | None,
     written: WrittenEvents | None,
+    parallel: bool,
 ) -> dict[str, Any]:
     account = AccountRepository(uow).find()
     if account is None:
@@ -194,13 +200,38 @@ def _recompute(
     inputs.positions = list(positions.values())
     if since is not None:
         since = affected_since(inputs.fills, since)
-    output = compute_ledger(
-        account.account_id,
-        account.base_currency,
+    matcher = matcher_for(LOT_MATCHING_METHOD)
+    with ledger_in_parts(
         inputs,
-        matcher_for(LOT_MATCHING_METHOD),
-        since=since,
-    )
+        lambda part: compute_ledger(
+            account.account_id, account.base_currency, part, matcher, since=since
+        ),
+        lambda result: repository.prepare(
+            account.account_id,
+            result.books.values(),
+            result.checks,
+            result.snapshots,
+            currencies=inputs.currencies,
+            ingestion_run_id=ingestion_run_id,
+        ),
+        parallel=parallel,
+    ) as (output, other_part):
+        tally = LedgerTally.of(output)
+        crashpoint("before_snapshot_write")  # test hook: ledger computed, not stored
+        rows_written = repository.replace(
+            account.account_id,
+            scope,
+            output.books.values(),
+            output.checks,
+            output.snapshots,
+            currencies=inputs.currencies,
+            since=since,
+            ingestion_run_id=ingestion_run_id,
+        )
+        if (other := other_part()) is not None:
+            tally.merge(other.tally)
+            for table, count in repository.add_prepared(other.rows).items():
+                rows_written[table] += count
     canonical = CanonicalRepository(uow)
     cases_opened = sum(
         canonical.open_case(
@@ -210,43 +241,34 @@ def _recompute(
             action_type=request.action_type,
             instrument_id=request.instrument_id,
         )
-        for request in output.cases_needed
-    )
-    crashpoint("before_snapshot_write")  # test hook: ledger computed, not stored
-    rows_written = repository.replace(
-        account.account_id,
-        scope,
-        output.books.values(),
-        output.checks,
-        output.snapshots,
-        currencies=inputs.currencies,
-        since=since,
-        ingestion_run_id=ingestion_run_id,
+        for request in tally.cases_needed
     )
     crashpoint("after_snapshot_write")  # test hook: snapshots written, no commit
-    details = summary(output, rows_written, instruments=len(output.books), since=since)
+    details = summary(tally, rows_written, since=since)
     details["cases_opened"] = cases_opened
     return details
 
 
 def summary(
-    output: LedgerOutput,
-    written: dict[str, int],
-    *,
-    instruments: int,
-    since: dt.date | None,
+    tally: LedgerTally, written: dict[str, int], *, since: dt.date | None
 ) -> dict[str, Any]:
-    """Timeline details of a ledger pass (SPEC §5.6), findings capped."""
-    trade = [c for c in output.checks if c.kind.value == "trade_realized_pnl"]
-    positions = [c for c in output.checks if c.kind.value == "position_qty"]
+    """Timeline details of a ledger pass (SPEC §5.6), findings capped.
+
+    Findings come by date, instrument and code (one instrument's in the order
+    its pass gave them), so a ledger computed in parts lists the same ones.
+    """
+    findings = sorted(
+        tally.findings,
+        key=lambda f: (f.business_date, str(f.instrument_id), f.code.value),
+    )
     return {
-        "ledger_instruments": instruments,
+        "ledger_instruments": tally.instruments,
         "ledger_since": since.isoformat() if since else None,
         "rows_written": written,
-        "trade_checks": _check_counts(trade),
-        "position_checks": _check_counts(positions),
+        "trade_checks": tally.trade.details(),
+        "position_checks": tally.positions.details(),
         "findings_by_code": dict(
-            sorted(Counter(f.code.value for f in output.findings).items())
+            sorted(Counter(f.code.value for f in findings).items())
         ),
         "findings": [
             {
@@ -255,17 +277,8 @@ def summary(
                 "business_date": f.business_date.isoformat(),
                 "message": f.message,
             }
-            for f in output.findings[:FINDING_SAMPLES]
+            for f in findings[:FINDING_SAMPLES]
         ],
-    }
-
-
-def _check_counts(checks: list[Any]) -> dict[str, Any]:
-    reasons = Counter(c.reason.value for c in checks if c.reason is not None)
-    return {
-        "total": len(checks),
-        "passed": sum(1 for c in checks if c.passed),
-        "by_reason": dict(sorted(reasons.items())),
     }
 
 

@@ -112,7 +112,11 @@ def reprocess(
                 if context is not None:
                     started = time.monotonic()
                     ledger = recompute(
-                        uow, None, since=None, ingestion_run_id=run.ingestion_run_id
+                        uow,
+                        None,
+                        since=None,
+                        ingestion_run_id=run.ingestion_run_id,
+                        parallel=settings.ledger_parallel,
                     )
                     ledger["ledger_duration_ms"] = int(
                         (time.monotonic() - started) * 1000

@@ -11,11 +11,12 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select
 
-from flexledger.db.bulk import insert_many
+from flexledger.db.bulk import PreparedRows, insert_many, insert_prepared, prepare_rows
 from flexledger.db.bulk_read import fetch_tuples
 from flexledger.db.repositories.cases import case_of_leg
 from flexledger.db.repositories.data_versions import bump_tokens
@@ -366,7 +367,8 @@ class LedgerRepository:
         """Replace the instruments' lots, closures, checks and snapshots.
 
         Snapshots are replaced from `since` on (all of them when None); every
-        instrument when `instruments` is None.
+        instrument when `instruments` is None. Results of other instruments in
+        the scope may follow (`add_prepared`).
 
         Returns:
             Rows written per table.
@@ -389,32 +391,57 @@ class LedgerRepository:
             instruments,
             extra=snapshot_scope,
         )
-        lots: list[dict[str, Any]] = []
-        closures: list[dict[str, Any]] = []
-        for book in books:
-            currency = currencies.get(book.instrument_id, "")
-            lots.extend(_lot_row(account_id, lot, currency) for lot in book.lots)
-            closures.extend(
-                _closure_row(account_id, c, currency) for c in book.closures
-            )
-        self._insert(PositionLotRow, lots)
-        self._insert(LotClosureRow, closures)
-        self._insert(LedgerCheckRow, [_check_row(account_id, c) for c in checks])
-        self._insert(
-            PnlSnapshotDailyRow,
-            [_snapshot_row(s, ingestion_run_id) for s in snapshots],
+        own = _ledger_rows(
+            account_id, books, checks, snapshots, currencies, ingestion_run_id
         )
+        written: dict[str, int] = {}
+        for (name, result_table), rows in zip(_RESULT_TABLES.items(), own, strict=True):
+            written[name] = len(rows)
+            self._insert(result_table, rows)
         # No row triggers on these on SQLite (migration 0013): move their tokens.
         bump_tokens(
             self._session,
             [LedgerCheckRow.__tablename__, PnlSnapshotDailyRow.__tablename__],
         )
+        return written
+
+    def add_prepared(self, prepared: PreparedLedger) -> dict[str, int]:
+        """Store a result `prepare` converted, after `replace` cleared its scope.
+
+        Returns:
+            Rows written per table.
+        """
+        # Table by table, in `_RESULT_TABLES` order: closures point at lots.
         return {
-            "position_lot": len(lots),
-            "lot_closure": len(closures),
-            "ledger_check": len(checks),
-            "pnl_snapshot_daily": len(snapshots),
+            name: insert_prepared(self._session, rows)
+            for name, rows in zip(_RESULT_TABLES, prepared.tables, strict=True)
         }
+
+    def prepare(
+        self,
+        account_id: str,
+        books: Iterable[Book],
+        checks: Sequence[Check],
+        snapshots: Sequence[Snapshot],
+        *,
+        currencies: Mapping[uuid.UUID, str],
+        ingestion_run_id: uuid.UUID | None,
+    ) -> PreparedLedger:
+        """A ledger result's rows converted for `add_prepared`.
+
+        Touches no connection (the engine's dialect is enough), so a forked
+        process may run it and hand the plain values back.
+        """
+        dialect = self._session.get_bind().dialect
+        rows = _ledger_rows(
+            account_id, books, checks, snapshots, currencies, ingestion_run_id
+        )
+        return PreparedLedger(
+            tuple(
+                prepare_rows(table, table_rows, dialect)
+                for table, table_rows in zip(_RESULT_TABLES.values(), rows, strict=True)
+            )
+        )
 
     def _delete(
         self,
@@ -439,6 +466,44 @@ class LedgerRepository:
 
     def _insert(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
         insert_many(self._session, table, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedLedger:
+    """A ledger result's rows, converted: lots, closures, checks, snapshots."""
+
+    tables: tuple[PreparedRows, ...]
+
+
+_RESULT_TABLES = {
+    "position_lot": PositionLotRow,
+    "lot_closure": LotClosureRow,
+    "ledger_check": LedgerCheckRow,
+    "pnl_snapshot_daily": PnlSnapshotDailyRow,
+}
+
+
+def _ledger_rows(
+    account_id: str,
+    books: Iterable[Book],
+    checks: Sequence[Check],
+    snapshots: Sequence[Snapshot],
+    currencies: Mapping[uuid.UUID, str],
+    run_id: uuid.UUID | None,
+) -> tuple[list[dict[str, Any]], ...]:
+    """The rows of each result table, in `_RESULT_TABLES` order."""
+    lots: list[dict[str, Any]] = []
+    closures: list[dict[str, Any]] = []
+    for book in books:
+        currency = currencies.get(book.instrument_id, "")
+        lots.extend(_lot_row(account_id, lot, currency) for lot in book.lots)
+        closures.extend(_closure_row(account_id, c, currency) for c in book.closures)
+    return (
+        lots,
+        closures,
+        [_check_row(account_id, c) for c in checks],
+        [_snapshot_row(s, run_id) for s in snapshots],
+    )
 
 
 def _lot_row(account_id: str, lot: Lot, currency: str) -> dict[str, Any]:
@@ -536,4 +601,4 @@ def _snapshot_row(snapshot: Snapshot, run_id: uuid.UUID | None) -> dict[str, Any
     }
 
 
-__all__ = ["LedgerRepository"]
+__all__ = ["LedgerRepository", "PreparedLedger"]
