@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from flexledger.db.bulk import insert_many
+from flexledger.db.bulk import BulkWriter, insert_many
 from flexledger.db.database import Database
 from flexledger.db.types import UtcDateTime, money
 from flexledger.domain.money import DecimalOutOfRangeError
@@ -175,6 +175,41 @@ def test_a_failed_batch_raises_and_the_transaction_stores_nothing(
         # The last batch repeats the first row's key, after the others went in.
         insert_many(uow.session, _bulk_side, [*rows, rows[0]], batch_rows=1)
     assert _stored_text(probes, _bulk_side) == []
+
+
+def test_one_writer_stores_several_tables_in_the_order_given(
+    probes: Database,
+) -> None:
+    bodies = [{"row_id": n, "body": bytes([n])} for n in range(1, 5)]
+    with probes.unit_of_work() as uow, BulkWriter(uow.session, batch_rows=1) as writer:
+        assert writer.insert(_bulk_side, _rows()) == 3
+        assert writer.insert(_binary_side, bodies[:2]) == 2
+        assert writer.insert(_binary_side, bodies[2:]) == 2
+        assert writer.insert(_bulk_side, []) == 0
+    with probes.unit_of_work() as uow:
+        uow.session.execute(insert(_orm_side), _rows())  # the ORM's, to compare
+    assert _stored_text(probes, _bulk_side) == _stored_text(probes, _orm_side)
+    with probes.engine.connect() as connection:
+        stored = connection.execute(
+            select(_binary_side.c.body).order_by(_binary_side.c.row_id)
+        ).scalars()
+        assert list(stored) == [row["body"] for row in bodies]
+
+
+def _write_a_repeated_key_then_another_table(database: Database) -> None:
+    rows = _rows()
+    with database.unit_of_work() as uow, BulkWriter(uow.session, batch_rows=1) as out:
+        out.insert(_bulk_side, [*rows, rows[0]])  # the last batch repeats a key
+        out.insert(_binary_side, [{"row_id": 1, "body": b"x"}])
+
+
+def test_a_writer_s_failed_batch_raises_by_the_block_s_end_and_stores_nothing(
+    probes: Database,
+) -> None:
+    with pytest.raises(IntegrityError):
+        _write_a_repeated_key_then_another_table(probes)
+    assert _stored_text(probes, _bulk_side) == []
+    assert _stored_text(probes, _binary_side) == []
 
 
 def test_binary_values_and_single_row_batches_are_stored(probes: Database) -> None:

@@ -30,6 +30,7 @@ from flexledger.jobs.forked import ForkedCall
 from flexledger.jobs.ingest import IngestOptions, Payload, ingest_payload
 from flexledger.jobs.ledger import recompute
 from flexledger.jobs.stages import post_persist_stages
+from flexledger.ledger.compute import compute_ledger
 from tests.fixtures.flex_files import FLEX_DIR
 from tests.fixtures.registry import installed_registry
 
@@ -122,6 +123,29 @@ def test_the_demo_history_in_two_parts_stores_what_one_pass_stores(
     assert children.returned == 1
     assert one_pass[0]["ledger_instruments"] > 10
     assert one_pass[0]["rows_written"]["lot_closure"] > 0
+
+
+def test_a_ledger_computed_alone_piece_by_piece_stores_what_one_pass_stores(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = simulate(DEFAULT_SEED, dt.date(2026, 11, 30))
+    for statement in account.statements:
+        _import_bytes(database, statement_xml(statement), file_name(statement))
+    one_pass = _rebuild(database)
+    passes = 0
+    real = compute_ledger
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal passes
+        passes += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("flexledger.jobs.ledger.compute_ledger", counted)
+    monkeypatch.setattr(ledger_parts, "PARALLEL_MIN_FILLS", 1)
+    monkeypatch.setattr(ledger_parts, "PIECE_FILLS", 3)  # an instrument or two each
+    monkeypatch.setattr(ForkedCall, "__enter__", _refuse_fork)
+    assert _rebuild(database, parallel=False) == one_pass
+    assert passes >= 4
 
 
 def test_ledger_parallel_off_computes_in_one_pass(

@@ -15,7 +15,8 @@ pace. The values are bound exactly as `executemany` binds them. The commonest va
 (Decimal, UUID, UTC instants and dates on SQLite) take a direct path that gives the
 same stored text as the column type; anything else goes through the type. Column
 defaults the rows leave out (audit instants) are filled once per call, as one
-insert's instant.
+insert's instant. `BulkWriter` keeps one worker for several tables, so a caller
+can compute its next rows while the database stores the last.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from flexledger.db.types import ExactDecimal, UtcDateTime
 from flexledger.domain.money import DecimalScale
 
 BATCH_ROWS = 5_000
+# Converted batches waiting for the worker: the caller runs ahead by this much.
+_QUEUED_BATCHES = 1
 # SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32; older builds say 999.
 _SQLITE_VARIABLES = 32_766
 # The direct converters remember their last value by identity: consecutive rows
@@ -68,17 +71,86 @@ def insert_many(
     """
     if not rows:
         return 0
-    connection = session.connection()
-    converter = _Converter(_table_of(target), rows[0], connection.dialect)
-    execute = _executor(connection, converter.table, converter.columns)
-    starts = range(0, len(rows), batch_rows)
-    if len(starts) == 1:
-        execute(converter.convert(rows))
+    if len(rows) <= batch_rows:  # one batch: no worker thread to start
+        connection = session.connection()
+        converter = _Converter(_table_of(target), rows[0], connection.dialect)
+        _executor(connection, converter.table, converter.columns)(
+            converter.convert(rows)
+        )
         return len(rows)
-    with _BatchPipeline(execute) as out:
-        for start in starts:
-            out.send(converter.convert(rows[start : start + batch_rows]))
-    return len(rows)
+    with BulkWriter(session, batch_rows=batch_rows) as writer:
+        return writer.insert(target, rows)
+
+
+class BulkWriter:
+    """Inserts into several tables from one worker thread, in the order given.
+
+    The caller converts rows a batch at a time and goes on (converting the next
+    batch, or computing the next rows) while the worker executes them, so the
+    database's work runs beside the caller's instead of after it. Until the
+    block ends the caller must not touch the session's connection: the block's
+    end waits for the last batch and raises the first error a batch met.
+    Conversions are kept per table and set of keys, so column defaults the rows
+    leave out (audit instants) are one value for the whole block.
+    """
+
+    def __init__(self, session: Session, *, batch_rows: int = BATCH_ROWS) -> None:
+        self._connection = session.connection()
+        self._batch_rows = batch_rows
+        self._converters: dict[tuple[str, tuple[str, ...]], _Converter] = {}
+        self._executors: dict[
+            tuple[str, tuple[str, ...]], Callable[[list[tuple[Any, ...]]], object]
+        ] = {}
+        self._pipeline = _BatchPipeline()
+
+    def __enter__(self) -> BulkWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._pipeline.close(raise_error=kind is None)
+
+    def insert(
+        self, target: type[Base] | Table, rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Queue `rows` (all with the same keys); returns how many.
+
+        Raises:
+            ValueError: a row's keys differ from the first row's.
+        """
+        if not rows:
+            return 0
+        table = _table_of(target)
+        key = (table.name, tuple(rows[0]))
+        converter = self._converters.get(key)
+        if converter is None:
+            converter = _Converter(table, rows[0], self._connection.dialect)
+            self._converters[key] = converter
+        execute = self._executor(table, tuple(converter.columns))
+        for start in range(0, len(rows), self._batch_rows):
+            batch = rows[start : start + self._batch_rows]
+            self._pipeline.send(execute, converter.convert(batch))
+        return len(rows)
+
+    def insert_prepared(self, prepared: PreparedRows) -> int:
+        """Queue rows `prepare_rows` converted; returns how many."""
+        params = prepared.params
+        if not params:
+            return 0
+        table = Base.metadata.tables[prepared.table_name]
+        execute = self._executor(table, prepared.columns)
+        for start in range(0, len(params), self._batch_rows):
+            self._pipeline.send(execute, params[start : start + self._batch_rows])
+        return len(params)
+
+    def _executor(
+        self, table: Table, columns: tuple[str, ...]
+    ) -> Callable[[list[tuple[Any, ...]]], object]:
+        key = (table.name, columns)
+        execute = self._executors.get(key)
+        if execute is None:
+            execute = _executor(self._connection, table, columns)
+            self._executors[key] = execute
+        return execute
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,16 +185,8 @@ def insert_prepared(
     session: Session, prepared: PreparedRows, *, batch_rows: int = BATCH_ROWS
 ) -> int:
     """Insert rows `prepare_rows` converted; returns how many."""
-    params = prepared.params
-    if not params:
-        return 0
-    connection = session.connection()
-    table = Base.metadata.tables[prepared.table_name]
-    execute = _executor(connection, table, prepared.columns)
-    with _BatchPipeline(execute) as out:
-        for start in range(0, len(params), batch_rows):
-            out.send(params[start : start + batch_rows])
-    return len(params)
+    with BulkWriter(session, batch_rows=batch_rows) as writer:
+        return writer.insert_prepared(prepared)
 
 
 def _table_of(target: type[Base] | Table) -> Table:
@@ -170,44 +234,54 @@ class _Converter:
 
 
 class _BatchPipeline:
-    """Executes batches on a worker thread while the caller converts the next.
+    """Executes batches on a worker thread while the caller prepares the next.
 
-    The drivers release the GIL while the database works on a row (SQLite's
-    step, PostgreSQL's round trips), so the conversion of batch k+1 runs beside
-    the insert of batch k. One batch waits at most; the caller does not touch
-    the connection until the block ends, which waits for the last batch and
-    raises the first error a batch met.
+    The drivers release the GIL while the database works on a statement
+    (SQLite's step, PostgreSQL's round trips), so the caller's work runs beside
+    the insert of the batch before. A few batches wait at most; the worker starts
+    with the first. `close` waits for the last batch and raises the first error
+    a batch met.
     """
 
-    def __init__(self, execute: Callable[[list[tuple[Any, ...]]], object]) -> None:
-        self._execute = execute
-        self._queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(1)
+    def __init__(self) -> None:
+        self._queue: queue.Queue[
+            tuple[Callable[[list[tuple[Any, ...]]], object], list[tuple[Any, ...]]]
+            | None
+        ] = queue.Queue(_QUEUED_BATCHES)
         self._error: BaseException | None = None
-        self._worker = threading.Thread(
-            target=self._run, name="flexledger-insert", daemon=True
-        )
+        self._worker: threading.Thread | None = None
 
-    def __enter__(self) -> _BatchPipeline:
-        self._worker.start()
-        return self
-
-    def send(self, params: list[tuple[Any, ...]]) -> None:
+    def send(
+        self,
+        execute: Callable[[list[tuple[Any, ...]]], object],
+        params: list[tuple[Any, ...]],
+    ) -> None:
         """Queue a batch; raises the error an earlier batch met."""
         self._raise_error()
-        self._queue.put(params)
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._run, name="flexledger-insert", daemon=True
+            )
+            self._worker.start()
+        self._queue.put((execute, params))
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+    def close(self, *, raise_error: bool) -> None:
+        """Wait for the queued batches; raise their first error if asked."""
+        if self._worker is None:
+            return
         self._queue.put(None)
         self._worker.join()
-        if kind is None:
+        self._worker = None
+        if raise_error:
             self._raise_error()
 
     def _run(self) -> None:
-        while (params := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain, so the caller never blocks on a full queue
+            execute, params = item
             try:
-                self._execute(params)
+                execute(params)
             except BaseException as exc:  # handed to the caller
                 self._error = exc
 

@@ -201,37 +201,39 @@ def _recompute(
     if since is not None:
         since = affected_since(inputs.fills, since)
     matcher = matcher_for(LOT_MATCHING_METHOD)
-    with ledger_in_parts(
-        inputs,
-        lambda part: compute_ledger(
-            account.account_id, account.base_currency, part, matcher, since=since
-        ),
-        lambda result: repository.prepare(
+    repository.clear(account.account_id, scope, since=since)
+    tally = LedgerTally()
+    with (
+        ledger_in_parts(
+            inputs,
+            lambda part: compute_ledger(
+                account.account_id, account.base_currency, part, matcher, since=since
+            ),
+            lambda result: repository.prepare(
+                account.account_id,
+                result.books.values(),
+                result.checks,
+                result.snapshots,
+                currencies=inputs.currencies,
+                ingestion_run_id=ingestion_run_id,
+            ),
+            parallel=parallel,
+        ) as (pieces, other_part),
+        repository.storing(
             account.account_id,
-            result.books.values(),
-            result.checks,
-            result.snapshots,
             currencies=inputs.currencies,
             ingestion_run_id=ingestion_run_id,
-        ),
-        parallel=parallel,
-    ) as (output, other_part):
-        tally = LedgerTally.of(output)
-        crashpoint("before_snapshot_write")  # test hook: ledger computed, not stored
-        rows_written = repository.replace(
-            account.account_id,
-            scope,
-            output.books.values(),
-            output.checks,
-            output.snapshots,
-            currencies=inputs.currencies,
-            since=since,
-            ingestion_run_id=ingestion_run_id,
-        )
+        ) as results,
+    ):
+        for output in pieces:
+            tally.merge(LedgerTally.of(output))
+            # test hook: ledger computed, not stored
+            crashpoint("before_snapshot_write")
+            results.add(output.books.values(), output.checks, output.snapshots)
         if (other := other_part()) is not None:
             tally.merge(other.tally)
-            for table, count in repository.add_prepared(other.rows).items():
-                rows_written[table] += count
+            results.add_prepared(other.rows)
+    rows_written = dict(results.written)
     canonical = CanonicalRepository(uow)
     cases_opened = sum(
         canonical.open_case(

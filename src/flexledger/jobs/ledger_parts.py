@@ -34,6 +34,10 @@ from flexledger.ledger.shards import split_inputs
 PARALLEL_MIN_FILLS = 20_000
 # The child also pickles its rows, so it gets a little less of the work.
 CHILD_SHARE = 0.45
+# Computed alone, a piece's rows are stored while the next piece is computed:
+# small enough that the database starts early, big enough that a piece's fixed
+# costs stay small.
+PIECE_FILLS = 10_000
 
 
 @dataclass(slots=True)
@@ -115,14 +119,18 @@ def ledger_in_parts(
     prepare: Callable[[LedgerOutput], PreparedLedger],
     *,
     parallel: bool = True,
-) -> Iterator[tuple[LedgerOutput, Callable[[], PreparedPart | None]]]:
+) -> Iterator[tuple[Iterator[LedgerOutput], Callable[[], PreparedPart | None]]]:
     """This process's part of the ledger, and how to get the other part.
 
-    The second value gives the other part's rows and tally, None when the ledger
-    was not split; call it inside the block, once this part's rows are stored, so
-    the child computes meanwhile. When the child fails, its part is computed
-    here: the result never depends on the child, and an error in the
-    computation is raised here.
+    The first value gives this process's part. Computed alone, a big ledger comes
+    a piece at a time (instruments with about `PIECE_FILLS` fills), so each
+    piece is stored on the second core while the next is computed; beside a
+    child both cores are busy already, and the part comes whole. The second
+    value gives the other part's rows and tally, None when the ledger was not
+    split; call it inside the block, once this part is taken, so the child
+    computes meanwhile. When the child fails, its part is computed here: the
+    result never depends on the child, and an error in the computation is raised
+    here.
     """
     parts = (
         split_inputs(inputs, (1 - CHILD_SHARE, CHILD_SHARE))
@@ -130,7 +138,7 @@ def ledger_in_parts(
         else [inputs]
     )
     if len(parts) == 1:
-        yield compute(inputs), lambda: None
+        yield _pieces(inputs, compute), lambda: None
         return
     own, other = parts
 
@@ -144,4 +152,16 @@ def ledger_in_parts(
             part = child.result()
             return part if part is not None else other_part()
 
-        yield compute(own), collect
+        yield iter([compute(own)]), collect
+
+
+def _pieces(
+    inputs: LedgerInputs, compute: Callable[[LedgerInputs], LedgerOutput]
+) -> Iterator[LedgerOutput]:
+    """The ledger of `inputs`, one piece of instruments after another."""
+    count = round(len(inputs.fills) / PIECE_FILLS)
+    if count <= 1:
+        yield compute(inputs)
+        return
+    for piece in split_inputs(inputs, [1.0] * count):
+        yield compute(piece)

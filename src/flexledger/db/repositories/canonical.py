@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from flexledger.db.base import Base
-from flexledger.db.bulk import insert_many
+from flexledger.db.bulk import BATCH_ROWS, BulkWriter
 from flexledger.db.repositories.data_versions import bump_tokens
 from flexledger.db.repositories.written_events import WrittenEvents
 from flexledger.db.session import UnitOfWork
@@ -283,16 +283,14 @@ class CanonicalRepository:
 
         Each event, as stored, is added to `written` when given.
         """
-        inserts: dict[EventKind, list[dict[str, Any]]] = defaultdict(list)
+        # Events stored before first: their changes are updates, and their
+        # statements must run before the worker takes the connection.
+        kept: dict[tuple[EventKind, uuid.UUID], dict[str, Any]] = {}
         for event, _ in events:
-            values = _stored_form(event)
-            if written is not None:
-                written.add(event.kind, values)
             before = stored.get(event.kind, {}).get(event.event_id)
             if before is None:
-                inserts[event.kind].append(values)
-                changes.added.append((event.kind, event.event_id))
                 continue
+            values = kept[(event.kind, event.event_id)] = _stored_form(event)
             diff = {
                 name: (_text(before.get(name)), _text(value))
                 for name, value in values.items()
@@ -307,37 +305,49 @@ class CanonicalRepository:
                     .values({name: values[name] for name in diff})
                 )
                 changes.changed.append(FieldChange(event.kind, event.event_id, diff))
-        for kind, rows in inserts.items():
-            insert_many(self._session, _TABLES[kind], rows)
-        self._link_sources(
-            events,
-            [e.event_id for e, _ in events if e.event_id in stored.get(e.kind, {})],
-        )
+        self._unlink_sources([event_id for _, event_id in kept])
+        # One worker for every table: new events go to the database a batch at a
+        # time while the next are put in stored form (and the source links built).
+        with BulkWriter(self._session) as writer:
+            pending: dict[EventKind, list[dict[str, Any]]] = defaultdict(list)
+            for event, _ in events:
+                known = kept.get((event.kind, event.event_id))
+                values = _stored_form(event) if known is None else known
+                if written is not None:
+                    written.add(event.kind, values)
+                if known is not None:
+                    continue
+                changes.added.append((event.kind, event.event_id))
+                rows = pending[event.kind]
+                rows.append(values)
+                if len(rows) == BATCH_ROWS:
+                    writer.insert(_TABLES[event.kind], rows)
+                    pending[event.kind] = []
+            for kind, rows in pending.items():
+                writer.insert(_TABLES[kind], rows)
+            writer.insert(
+                EventSourceRow,
+                [
+                    {
+                        "event_kind": event.kind.value,
+                        "event_id": event.event_id,
+                        "raw_record_id": raw,
+                    }
+                    for event, sources in events
+                    for raw in sources
+                ],
+            )
         if events:
             self._bump({event.kind for event, _ in events})
 
-    def _link_sources(
-        self,
-        events: Sequence[tuple[Event, Sequence[uuid.UUID]]],
-        ids: Sequence[uuid.UUID],
-    ) -> None:
-        """Replace the source links; only events stored before (`ids`) have any."""
+    def _unlink_sources(self, ids: Sequence[uuid.UUID]) -> None:
+        """Drop the source links of events stored before: they are written anew."""
         for start in range(0, len(ids), _CHUNK):
             self._session.execute(
                 delete(EventSourceRow).where(
                     EventSourceRow.event_id.in_(ids[start : start + _CHUNK])
                 )
             )
-        rows = [
-            {
-                "event_kind": event.kind.value,
-                "event_id": event.event_id,
-                "raw_record_id": raw,
-            }
-            for event, sources in events
-            for raw in sources
-        ]
-        insert_many(self._session, EventSourceRow, rows)
 
     def remove_events(
         self, kind: EventKind, event_ids: Iterable[uuid.UUID], changes: EventChanges

@@ -11,12 +11,13 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select
 
-from flexledger.db.bulk import PreparedRows, insert_many, insert_prepared, prepare_rows
+from flexledger.db.bulk import BulkWriter, PreparedRows, prepare_rows
 from flexledger.db.bulk_read import fetch_tuples
 from flexledger.db.repositories.cases import case_of_leg
 from flexledger.db.repositories.data_versions import bump_tokens
@@ -352,26 +353,17 @@ class LedgerRepository:
 
     # -- results ---------------------------------------------------------------
 
-    def replace(
+    def clear(
         self,
         account_id: str,
         instruments: set[uuid.UUID] | None,
-        books: Iterable[Book],
-        checks: Sequence[Check],
-        snapshots: Sequence[Snapshot],
         *,
-        currencies: Mapping[uuid.UUID, str],
         since: dt.date | None,
-        ingestion_run_id: uuid.UUID | None,
-    ) -> dict[str, int]:
-        """Replace the instruments' lots, closures, checks and snapshots.
+    ) -> None:
+        """Remove the instruments' lots, closures, checks and snapshots.
 
-        Snapshots are replaced from `since` on (all of them when None); every
-        instrument when `instruments` is None. Results of other instruments in
-        the scope may follow (`add_prepared`).
-
-        Returns:
-            Rows written per table.
+        Snapshots go from `since` on (all of them when None); every instrument's
+        when `instruments` is None. New results follow (`storing`).
         """
         for table, column in (
             (LotClosureRow, LotClosureRow.instrument_id),
@@ -391,31 +383,29 @@ class LedgerRepository:
             instruments,
             extra=snapshot_scope,
         )
-        own = _ledger_rows(
-            account_id, books, checks, snapshots, currencies, ingestion_run_id
-        )
-        written: dict[str, int] = {}
-        for (name, result_table), rows in zip(_RESULT_TABLES.items(), own, strict=True):
-            written[name] = len(rows)
-            self._insert(result_table, rows)
+
+    @contextmanager
+    def storing(
+        self,
+        account_id: str,
+        *,
+        currencies: Mapping[uuid.UUID, str],
+        ingestion_run_id: uuid.UUID | None,
+    ) -> Iterator[LedgerResults]:
+        """Where results go, part by part, after `clear`.
+
+        Each part is written on a worker thread while the caller computes the
+        next (db/bulk.BulkWriter); the block's end waits for the last. Nothing
+        else may use the unit of work inside the block.
+        """
+        with BulkWriter(self._session) as writer:
+            results = LedgerResults(writer, account_id, currencies, ingestion_run_id)
+            yield results
         # No row triggers on these on SQLite (migration 0013): move their tokens.
         bump_tokens(
             self._session,
             [LedgerCheckRow.__tablename__, PnlSnapshotDailyRow.__tablename__],
         )
-        return written
-
-    def add_prepared(self, prepared: PreparedLedger) -> dict[str, int]:
-        """Store a result `prepare` converted, after `replace` cleared its scope.
-
-        Returns:
-            Rows written per table.
-        """
-        # Table by table, in `_RESULT_TABLES` order: closures point at lots.
-        return {
-            name: insert_prepared(self._session, rows)
-            for name, rows in zip(_RESULT_TABLES, prepared.tables, strict=True)
-        }
 
     def prepare(
         self,
@@ -427,7 +417,7 @@ class LedgerRepository:
         currencies: Mapping[uuid.UUID, str],
         ingestion_run_id: uuid.UUID | None,
     ) -> PreparedLedger:
-        """A ledger result's rows converted for `add_prepared`.
+        """A ledger result's rows converted for `LedgerResults.add_prepared`.
 
         Touches no connection (the engine's dialect is enough), so a forked
         process may run it and hand the plain values back.
@@ -464,8 +454,45 @@ class LedgerRepository:
                 )
             )
 
-    def _insert(self, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-        insert_many(self._session, table, rows)
+
+class LedgerResults:
+    """A ledger pass's results as they come (`LedgerRepository.storing`).
+
+    Attributes:
+        written: rows queued per table.
+    """
+
+    def __init__(
+        self,
+        writer: BulkWriter,
+        account_id: str,
+        currencies: Mapping[uuid.UUID, str],
+        ingestion_run_id: uuid.UUID | None,
+    ) -> None:
+        self._writer = writer
+        self._account_id = account_id
+        self._currencies = currencies
+        self._run_id = ingestion_run_id
+        self.written: Counter[str] = Counter(dict.fromkeys(_RESULT_TABLES, 0))
+
+    def add(
+        self,
+        books: Iterable[Book],
+        checks: Sequence[Check],
+        snapshots: Sequence[Snapshot],
+    ) -> None:
+        """Store one part's books (lots, closures), checks and snapshots."""
+        rows = _ledger_rows(
+            self._account_id, books, checks, snapshots, self._currencies, self._run_id
+        )
+        # Table by table, in `_RESULT_TABLES` order: closures point at lots.
+        for (name, table), table_rows in zip(_RESULT_TABLES.items(), rows, strict=True):
+            self.written[name] += self._writer.insert(table, table_rows)
+
+    def add_prepared(self, prepared: PreparedLedger) -> None:
+        """Store a part `LedgerRepository.prepare` converted."""
+        for name, rows in zip(_RESULT_TABLES, prepared.tables, strict=True):
+            self.written[name] += self._writer.insert_prepared(rows)
 
 
 @dataclass(frozen=True, slots=True)
