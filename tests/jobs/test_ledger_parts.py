@@ -61,6 +61,14 @@ def _import_bytes(database: Database, data: bytes, name: str) -> None:
     assert outcome.succeeded, outcome.run.diagnostics[-1]
 
 
+def _import_demo_history(database: Database) -> None:
+    # 30 monthly statements of 12 stocks: splits, a merger's case, dividends,
+    # withholding, FX, instruments held across years.
+    account = simulate(DEFAULT_SEED, dt.date(2026, 11, 30))
+    for statement in account.statements:
+        _import_bytes(database, statement_xml(statement), file_name(statement))
+
+
 def _rebuild(
     database: Database, *, parallel: bool = True
 ) -> tuple[dict[str, Any], str]:
@@ -111,11 +119,7 @@ def test_two_parts_store_what_one_pass_stores(
 def test_the_demo_history_in_two_parts_stores_what_one_pass_stores(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 30 monthly statements of 12 stocks: splits, a merger's case, dividends,
-    # withholding, FX, instruments held across years.
-    account = simulate(DEFAULT_SEED, dt.date(2026, 11, 30))
-    for statement in account.statements:
-        _import_bytes(database, statement_xml(statement), file_name(statement))
+    _import_demo_history(database)
     one_pass = _rebuild(database)
     children = _Children(monkeypatch)
     monkeypatch.setattr(ledger_parts, "PARALLEL_MIN_FILLS", 1)
@@ -128,9 +132,7 @@ def test_the_demo_history_in_two_parts_stores_what_one_pass_stores(
 def test_a_ledger_computed_alone_piece_by_piece_stores_what_one_pass_stores(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    account = simulate(DEFAULT_SEED, dt.date(2026, 11, 30))
-    for statement in account.statements:
-        _import_bytes(database, statement_xml(statement), file_name(statement))
+    _import_demo_history(database)
     one_pass = _rebuild(database)
     passes = 0
     real = compute_ledger
