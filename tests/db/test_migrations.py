@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -124,6 +126,27 @@ def test_upgrade_downgrade_upgrade_round_trip(blank: Database) -> None:
         assert blank.schema_state().current is None
         assert blank.upgrade().is_current
         assert _tables(blank) == SCHEMA_TABLES
+    finally:
+        blank.dispose()
+
+
+def test_the_head_revision_is_the_newest_migration_shipped() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migration.MIGRATIONS_DIR))
+    shipped = ScriptDirectory.from_config(config).get_current_head()
+    # A new migration also moves migration.HEAD_REVISION.
+    assert migration.head_revision() == shipped
+
+
+def test_the_applied_revision_is_what_alembic_reads(blank: Database) -> None:
+    try:
+        blank.upgrade(revision="0012")
+        with blank.engine.connect() as connection:
+            alembic_reading = MigrationContext.configure(
+                connection
+            ).get_current_revision()
+        assert blank.schema_state().current == alembic_reading == "0012"
+        assert not blank.schema_state().is_current
     finally:
         blank.dispose()
 

@@ -238,9 +238,9 @@ class _BatchPipeline:
 
     The drivers release the GIL while the database works on a statement
     (SQLite's step, PostgreSQL's round trips), so the caller's work runs beside
-    the insert of the batch before. A few batches wait at most; the worker starts
-    with the first. `close` waits for the last batch and raises the first error
-    a batch met.
+    the insert of the batch before. At most `_QUEUED_BATCHES` wait; the worker
+    starts with the first. `close` waits for the last batch and raises the first
+    error a batch met.
     """
 
     def __init__(self) -> None:
