@@ -173,6 +173,9 @@ class LotClosureRow(Base):
             "ix_lot_closure_instrument_close_date", "instrument_id", "close_date_local"
         ),
         Index("ix_lot_closure_close_fill", "close_event_trade_fill_id"),
+        # Deleting a lot makes the database look for closures pointing at it
+        # (the foreign key): without this, a scan of every closure per lot.
+        Index("ix_lot_closure_position_lot", "position_lot_id"),
     )
 
     # UUIDv5(account_id:close fill:lot or "broker":sequence), supplied by the ledger.
