@@ -34,7 +34,7 @@ def test_multi_row_inserts_keep_their_statement_journal_in_memory(
 ) -> None:
     # Random keys into an index that already holds rows: every statement changes
     # pages that existed before it, so SQLite journals them. On a temp file
-    # (SQLite's default) this transaction writes about 90 MB before its commit.
+    # (SQLite's default) this transaction writes over 100 MB before its commit.
     engine = make_engine(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     try:
         connection = engine.raw_connection()
