@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from pathlib import Path
@@ -14,6 +15,7 @@ from flexledger.config import Settings, load_settings
 from flexledger.db.database import Database
 from flexledger.db.repositories.raw import RawRepository
 from flexledger.db.repositories.runs import RunRepository
+from flexledger.db.session import UnitOfWork
 from flexledger.db.tables import (
     AccountRow,
     IngestionRunRow,
@@ -22,7 +24,8 @@ from flexledger.db.tables import (
 )
 from flexledger.domain.clock import utc_now
 from flexledger.domain.errors import RunAlreadyActiveError
-from flexledger.domain.runs import RunStatus, RunType
+from flexledger.domain.runs import IngestionRun, RunStatus, RunType
+from flexledger.jobs.fresh_rows import FreshRows
 from flexledger.jobs.ingest import (
     IngestOptions,
     IngestOutcome,
@@ -30,6 +33,7 @@ from flexledger.jobs.ingest import (
     ingest_payload,
     read_payload_file,
 )
+from flexledger.jobs.timeline import Timeline
 from tests.fixtures.flex_files import (
     ALL_FIXTURES,
     BASE_CURRENCY_CONFLICT,
@@ -343,3 +347,42 @@ def test_the_timeline_records_each_stage(database: Database, clean_env: Path) ->
     assert outcome.run.duration_ms is not None
     assert outcome.run.report_date_local is not None
     assert outcome.run.flex_query_id == "file:Daily Portfolio Feed"
+
+
+def test_the_cycle_collector_pauses_from_the_persist_to_the_hooks_commit(
+    database: Database, clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A collection between the persist and the hooks walked every fresh row
+    # kept for mapping; one after the hooks walked every fill kept for the
+    # ledger. Each test point records whether the collector could run there.
+    seen: list[tuple[str, bool]] = []
+    monkeypatch.setattr(
+        "flexledger.jobs.ingest.crashpoint",
+        lambda name: seen.append((name, gc.isenabled())),
+    )
+
+    def hook(
+        uow: UnitOfWork, run: IngestionRun, timeline: Timeline, fresh: FreshRows
+    ) -> None:
+        seen.append(("hook", gc.isenabled()))
+
+    outcome = ingest_payload(
+        database,
+        _settings(),
+        read_payload_file(COMPLETE),
+        ALLOW,
+        hooks=[hook],
+    )
+    assert outcome.succeeded
+    points = dict(seen)
+    paused = [
+        "persist_batch",
+        "before_persist_commit",
+        "after_raw_commit",
+        "hook",
+        "before_status_write",
+        "before_run_commit",
+    ]
+    assert {name: points[name] for name in paused} == dict.fromkeys(paused, False)
+    assert points["after_run_commit"] is True
+    assert gc.isenabled()
