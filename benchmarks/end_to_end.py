@@ -33,8 +33,13 @@ _IBFLEX_PARSE = (
 )
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, the child's own peak RSS in MB, and its last output line."""
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds, peak RSS in MB, and the last output line.
+
+    CPU is user plus system time of the process and the children it waited for
+    (the ledger's forked part): with fewer cores than it can keep busy, wall
+    time cannot drop below CPU time divided by the cores.
+    """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=err, env=env)
@@ -48,7 +53,8 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         tail = (stderr or stdout).strip().splitlines()[-3:]
         raise SystemExit(f"{command[1]} failed ({child.returncode}): {tail}")
     lines = stdout.strip().splitlines()
-    return seconds, usage.ru_maxrss / 1024, lines[-1] if lines else ""
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss / 1024, lines[-1] if lines else ""
 
 
 def _counts(database: Path) -> dict[str, int]:
@@ -86,17 +92,24 @@ def main() -> None:
         ours_cli = str(Path(sys.executable).with_name("flexledger"))
         # Migrations are set-up, not import work: create the schema first.
         _timed([ours_cli, "db", "upgrade"], env)
-        ours, ours_peak, _ = _timed(
+        ours, ours_cpu, ours_peak, _ = _timed(
             [ours_cli, "import", "--allow-missing-sections", str(path)], env
         )
         counts = _counts(database)
-        theirs, theirs_peak, trades = _timed(
+        theirs, theirs_cpu, theirs_peak, trades = _timed(
             [sys.executable, "-c", _IBFLEX_PARSE, str(path)], env
         )
     print(f"{args.trades:,} trades ({megabytes:.1f} MB)")
-    print(f"{'process':<34}{'wall s':>9}{'peak MB':>10}")
-    print(f"{'flexledger import (SQLite)':<34}{ours:>9.2f}{ours_peak:>10.0f}")
-    print(f"{'ibflex parser.parse':<34}{theirs:>9.2f}{theirs_peak:>10.0f}")
+    print(f"{os.cpu_count()} cores")
+    print(f"{'process':<34}{'wall s':>9}{'CPU s':>9}{'peak MB':>10}")
+    print(
+        f"{'flexledger import (SQLite)':<34}{ours:>9.2f}{ours_cpu:>9.2f}"
+        f"{ours_peak:>10.0f}"
+    )
+    print(
+        f"{'ibflex parser.parse':<34}{theirs:>9.2f}{theirs_cpu:>9.2f}"
+        f"{theirs_peak:>10.0f}"
+    )
     print(f"ratio ours/ibflex {ours / theirs:.2f}; ibflex read {trades} trades")
     print("stored: " + json.dumps(counts))
 
